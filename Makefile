@@ -1,0 +1,100 @@
+# tanium.threat_response: build, demo and every check, from a fresh clone.
+#   make demo    build + install the collection, run it against the bundled emulator, print what it did
+#   make test    everything CI checks (both interpreters, sanity on three ansible-core versions, lint)
+#   make quick   unit + integration tests on the default interpreter only: the inner loop
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON3 ?= python3
+# Python 3.12 for ansible-core 2.21 (and 2.17): on PATH, or under pyenv without touching its shims.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYTHON312 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+
+VENV := .venv
+BUILD := .build
+COLLECTIONS := $(CURDIR)/$(BUILD)/collections
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(BUILD)/dist/tanium-threat_response-$(VERSION).tar.gz
+SOURCES := $(shell git ls-files --cached --others --exclude-standard -- galaxy.yml meta plugins roles playbooks README.md requirements.txt 2>/dev/null)
+PYTEST_WORKERS ?= 2
+
+.PHONY: help demo test quick unit integration sanity lint install clean
+
+help:
+	@echo "make demo   - run the collection against the bundled Threat Response emulator"
+	@echo "make test   - every check CI runs"
+	@echo "make quick  - unit + integration tests on python3 only"
+
+# -- virtual environments, from the project's own requirement files ---------------------------
+$(VENV)/py311/.ready: tests/requirements/core-2.19.txt tests/requirements/test.txt requirements.txt
+	rm -rf $(VENV)/py311
+	$(PYTHON3) -m venv $(VENV)/py311
+	$(VENV)/py311/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.19.txt -r tests/requirements/test.txt
+	touch $@
+
+$(VENV)/py312/.ready: tests/requirements/core-2.21.txt tests/requirements/test.txt requirements.txt
+	@test -n "$(PYTHON312)" || { echo "python3.12 not found (set PYTHON312=/path/to/python3.12)"; exit 1; }
+	rm -rf $(VENV)/py312
+	$(PYTHON312) -m venv $(VENV)/py312
+	$(VENV)/py312/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.21.txt -r tests/requirements/test.txt
+	touch $@
+
+$(VENV)/core217/.ready: tests/requirements/core-2.17.txt
+	@test -n "$(PYTHON312)" || { echo "python3.12 not found (set PYTHON312=/path/to/python3.12)"; exit 1; }
+	rm -rf $(VENV)/core217
+	$(PYTHON312) -m venv $(VENV)/core217
+	$(VENV)/core217/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.17.txt
+	touch $@
+
+$(VENV)/py311/.lint-ready: $(VENV)/py311/.ready tests/requirements/lint.txt
+	$(VENV)/py311/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.19.txt \
+		-r tests/requirements/test.txt -r tests/requirements/lint.txt
+	touch $@
+
+# -- the collection, built and installed as a user would get it ------------------------------
+$(TARBALL): $(SOURCES) $(VENV)/py311/.ready
+	mkdir -p $(BUILD)/dist
+	$(VENV)/py311/bin/ansible-galaxy collection build --force --output-path $(BUILD)/dist . >/dev/null
+
+$(BUILD)/installed.stamp: $(TARBALL)
+	rm -rf $(COLLECTIONS)/ansible_collections/tanium/threat_response
+	$(VENV)/py311/bin/ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null 2>&1
+	touch $@
+
+install: $(BUILD)/installed.stamp
+
+# -- tests ----------------------------------------------------------------------------------------
+# pytest exits 5 when it collected nothing: that must fail the build, and it does (-e).
+unit-%: $(VENV)/%/.ready
+	$(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/unit tests/emulator_tests
+
+integration-%: $(VENV)/%/.ready install
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/integration
+
+# ansible-test sanity on one ansible-core: sanity-core217 (2.17/3.12), sanity-py311 (2.19/3.11), sanity-py312 (2.21/3.12)
+sanity-%: $(VENV)/%/.ready
+	$(VENV)/$*/bin/python tests/sanity/run.py --venv $(VENV)/$*
+
+# One after another on purpose: 2.17 and 2.21 share ansible-test's cached Python 3.12 sanity venvs.
+sanity: sanity-core217 sanity-py311 sanity-py312
+
+# --offline skips installing this collection, so the work tree is exposed as tanium.threat_response.
+lint: $(VENV)/py311/.lint-ready
+	mkdir -p $(BUILD)/lint/ansible_collections/tanium
+	ln -sfn $(CURDIR) $(BUILD)/lint/ansible_collections/tanium/threat_response
+	PATH=$(CURDIR)/$(VENV)/py311/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/lint \
+		ansible-lint --offline --profile production --nocolor
+
+quick: unit-py311 integration-py311
+
+test: unit-py311 integration-py311 unit-py312 integration-py312 sanity lint
+	@echo "make test: all checks passed"
+
+# -- demo -----------------------------------------------------------------------------------------
+demo: install
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(VENV)/py311/bin/python demo/run.py
+
+clean:
+	rm -rf $(BUILD) tests/output

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options shared by every module (argspec: plugins/module_utils/_module.py)."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Root URL of the Tanium server or Tanium Cloud API host, for example V(https://tanium.example.com).
+      - Only the scheme, host and port; the Threat Response paths are added by the collection.
+      - If not set, the value of the E(TANIUM_URL) environment variable is used.
+    type: str
+    required: true
+  api_token:
+    description:
+      - A Tanium API token, sent in the C(session) header of every request.
+      - The server accepts API tokens only from addresses in its C(api_token_trusted_ip_address_list)
+        setting or the token's own trusted addresses.
+      - Takes precedence over O(username) and O(password).
+      - If not set, the value of the E(TANIUM_API_TOKEN) environment variable is used.
+    type: str
+  username:
+    description:
+      - User to log in as at C(/api/v2/session/login) when no O(api_token) is given.
+      - An expired login session is renewed once, transparently, when the server answers 401 or 403.
+      - If not set, the value of the E(TANIUM_USERNAME) environment variable is used.
+    type: str
+  password:
+    description:
+      - Password of O(username).
+      - If not set, the value of the E(TANIUM_PASSWORD) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate.
+      - Set to V(false) only for tests; the module then warns once.
+      - If not set, the value of the E(TANIUM_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the certificate of the CA that signed the server's certificate, for a private CA.
+      - If not set, the value of the E(TANIUM_CA_PATH) environment variable is used, else the system trust store.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request (to connect, and then for the response).
+      - If not set, the value of the E(TANIUM_TIMEOUT) environment variable is used.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a request is sent again after HTTP 429, 502, 503 or 504 or a connection error,
+        with exponential backoff and jitter, honouring the server's C(Retry-After) header (at most 120 seconds).
+      - A request that creates a document is sent again only when the server surely did not act on it
+        (429, 503, or no connection made); otherwise the module looks the document up before creating it again.
+    type: int
+    default: 5
+  api_version:
+    description:
+      - Which Threat Response API family to use for intel, labels and alerts.
+      - V("4") uses C(/plugin/products/threat-response/api/v1) (Threat Response 4.x and later).
+      - V("3") uses the older C(/plugin/products/detect3/api/v1) (Threat Response 3.x).
+      - Deploy and deployment status always use the threat-response path, as the server provides them only there.
+      - If not set, the value of the E(TANIUM_TR_API_VERSION) environment variable is used.
+    type: str
+    choices: ["3", "4"]
+    default: "4"
+notes:
+  - Proxies are taken from the standard E(HTTPS_PROXY) and E(NO_PROXY) environment variables.
+  - The modules run on the controller (or wherever the task is delegated); nothing is installed on endpoints.
+requirements:
+  - requests
+"""

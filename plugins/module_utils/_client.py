@@ -1,0 +1,249 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client of the collection: URLs, auth, TLS, retries, envelopes, pagination, errors.
+
+It knows nothing about intel formats; the engine and the modules build on it.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+try:
+    import requests
+    import urllib3
+except ImportError:  # reported by the module base with missing_required_lib, not at import time
+    requests = urllib3 = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
+    ApiError,
+    AuthError,
+    NotFoundError,
+    Scrubber,
+    TransportError,
+    WriteOutcomeUnknown,
+    server_message,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._retry import (
+    NOT_APPLIED_STATUSES,
+    RETRY_STATUSES,
+    RetryPolicy,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._transport import (
+    describe_transport_failure,
+)
+
+
+class ThreatResponseClient:
+    """A session with one Threat Response server.
+
+    `api_version` picks the path family of intel, label and alert calls ("4": threat-response with a
+    {"data": ...} envelope; "3": detect3, bare JSON). Deploy and status always use threat-response.
+    """
+
+    def __init__(self, url, api_token=None, username=None, password=None, validate_certs=True,
+                 ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None,
+                 sleep=None, pool_size=10):
+        if not api_token and not (username and password):
+            raise AuthError("-", "-", "-", "no credentials: set api_token, or username and password")
+        self.base_url = url.rstrip("/")
+        self.api_version = str(api_version)
+        self.timeout = timeout
+        self.scrub = scrubber or Scrubber()
+        for secret in (api_token, password):
+            self.scrub.add(secret)
+        self._api_token = api_token
+        self._username = username
+        self._password = password
+        self._session_token = api_token
+        self._login_lock = threading.Lock()
+        self._policy = RetryPolicy(retries, sleep=sleep) if sleep else RetryPolicy(retries)
+        self._verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self._http = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self._http.mount("https://", adapter)
+        self._http.mount("http://", adapter)
+        self._http.headers["User-Agent"] = _wire.USER_AGENT
+        self._http.headers["Accept"] = "application/json"
+        self.ca_path = ca_path
+        if not validate_certs:
+            # Said once per run by the caller; urllib3 would otherwise warn on every request.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            if warn:
+                warn("validate_certs is false: the identity of the Threat Response server is not verified.")
+
+    # -- paths --------------------------------------------------------------------------------
+
+    def api_path(self, template, **values):
+        """A path in the intel/label/alert family chosen by api_version."""
+        return _wire.API_FAMILIES[self.api_version][0] + "/" + template.format(**values)
+
+    def deploy_path(self, template, **values):
+        return _wire.API_FAMILIES[_wire.DEPLOY_FAMILY][0] + "/" + template.format(**values)
+
+    # -- verbs ----------------------------------------------------------------------------------
+
+    def get(self, path, params=None):
+        return self.request("GET", path, params=params)
+
+    def get_or_none(self, path, params=None):
+        try:
+            return self.get(path, params=params)
+        except NotFoundError:
+            return None
+
+    def post(self, path, json_body=None, data=None, headers=None, creates=True, params=None):
+        return self.request("POST", path, params=params, json_body=json_body, data=data, headers=headers,
+                            creates=creates)
+
+    def put(self, path, json_body=None, data=None, headers=None, params=None):
+        return self.request("PUT", path, params=params, json_body=json_body, data=data, headers=headers)
+
+    def delete(self, path, params=None):
+        return self.request("DELETE", path, params=params)
+
+    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT):
+        """Every item of a list endpoint, page by page (`limit`/`offset`), until a short page."""
+        page_size = min(page_size, _wire.PAGE_LIMIT)
+        offset = 0
+        previous_first = None
+        while True:
+            query = dict(params or {}, limit=page_size, offset=offset)
+            page = as_list(self.get(path, params=query))
+            if page and previous_first is not None and page[0] == previous_first:
+                # A server that ignores `offset` would otherwise be paged forever.
+                raise ApiError("GET", path, 200, f"the server returned the same page again at offset {offset}")
+            yield from page
+            if len(page) < page_size:
+                return
+            previous_first = page[0]
+            offset += page_size
+
+    def request(self, method, path, params=None, json_body=None, data=None, headers=None, creates=False):
+        """Send one API call with auth, retries and error mapping; return the unwrapped JSON (or text/None).
+
+        `creates` marks a POST that creates something: it is sent again only when the server surely
+        did not act on it (429, 503, or no connection made). Otherwise WriteOutcomeUnknown tells the
+        caller to look before trying again.
+        """
+        attempt = 0
+        renewed_login = False
+        while True:
+            token = self._current_token()
+            try:
+                response = self._send(method, path, params, json_body, data, headers, token)
+            except TransportError as failure:
+                if failure.retryable and (not creates or not failure.request_sent) and attempt < self._policy.retries:
+                    self._policy.wait(attempt)
+                    attempt += 1
+                    continue
+                if creates and failure.request_sent:
+                    raise WriteOutcomeUnknown(method, path, failure.reason) from None
+                raise
+            status = response.status_code
+            if status in (401, 403) and self._username and not renewed_login:
+                # Login sessions expire (401 or 403 depending on version and proxy): log in once more.
+                renewed_login = True
+                self._renew_login(token)
+                continue
+            if status in RETRY_STATUSES and attempt < self._policy.retries and (
+                    not creates or status in NOT_APPLIED_STATUSES):
+                self._policy.wait(attempt, response.headers.get("Retry-After"))
+                attempt += 1
+                continue
+            if status < 300:
+                return decode_body(response)
+            if creates and status in RETRY_STATUSES and status not in NOT_APPLIED_STATUSES:
+                raise WriteOutcomeUnknown(method, path, f"HTTP {status} from a gateway")
+            raise self._error(method, path, response)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _send(self, method, path, params, json_body, data, headers, token):
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["session"] = token
+        try:
+            return self._http.request(method, self.base_url + path, params=params, json=json_body, data=data,
+                                      headers=all_headers, timeout=self.timeout, verify=self._verify,
+                                      allow_redirects=False)
+        except requests.exceptions.RequestException as exc:
+            reason, sent, retryable = describe_transport_failure(exc, self.base_url, self.timeout, self.ca_path)
+            raise TransportError(method, path, self.scrub(reason), request_sent=sent, retryable=retryable) from None
+
+    def _current_token(self):
+        if self._session_token is None:
+            self._renew_login(None)
+        return self._session_token
+
+    def _renew_login(self, stale_token):
+        with self._login_lock:
+            # Another worker thread may have logged in again already while this one waited.
+            if self._session_token is not None and self._session_token != stale_token:
+                return
+            self._session_token = None
+            if not self._username:
+                return
+            body = self._login_request("POST", _wire.LOGIN_PATH,
+                                             {"username": self._username, "password": self._password})
+            session = body.get("session") if isinstance(body, dict) else None
+            if not isinstance(session, str) or not session:
+                raise AuthError("POST", _wire.LOGIN_PATH, 200, "the login response holds no session")
+            self.scrub.add(session)
+            self._session_token = session
+
+    def _login_request(self, method, path, json_body):
+        attempt = 0
+        while True:
+            response = self._send(method, path, None, json_body, None, None, None)
+            if response.status_code in RETRY_STATUSES and attempt < self._policy.retries:
+                self._policy.wait(attempt, response.headers.get("Retry-After"))
+                attempt += 1
+                continue
+            if response.status_code in (401, 403):
+                raise AuthError(method, path, response.status_code,
+                                f"login as {self._username!r} was refused: {self.scrub(server_message(response.content))}")
+            if response.status_code >= 300:
+                raise self._error(method, path, response)
+            return decode_body(response)
+
+    def _error(self, method, path, response):
+        status = response.status_code
+        message = self.scrub(server_message(response.content))
+        if status in (401, 403):
+            if self._api_token and not self._username:
+                message += (" (check that the API token is valid and not expired, and that this host's address"
+                            " is in the server's api_token_trusted_ip_address_list)")
+            return AuthError(method, path, status, message)
+        if status == 404:
+            return NotFoundError(method, path, status, message)
+        return ApiError(method, path, status, message)
+
+
+def decode_body(response):
+    """JSON bodies decoded and unwrapped from the 4.x {"data": ...} envelope; other bodies as text."""
+    if response.status_code == 204 or not response.content:
+        return None
+    if "json" in response.headers.get("Content-Type", ""):
+        try:
+            body = response.json()
+        except ValueError:
+            return response.text
+        if isinstance(body, dict) and "data" in body:
+            return body["data"]
+        return body
+    return response.text
+
+
+def as_list(value):
+    """The server may answer a one-item list with the bare object (reference §5.1)."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    return list(value)

@@ -1,0 +1,115 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed errors of the Threat Response client, and the one place secrets are scrubbed from text."""
+
+from __future__ import annotations
+
+import json
+
+REDACTED = "********"
+# A server message is quoted in an error, never a whole HTML error page.
+MAX_MESSAGE_LENGTH = 300
+
+
+class ThreatResponseError(Exception):
+    """Base of every error the client raises. `str()` is safe to show: secrets are scrubbed."""
+
+
+class InvalidInput(ValueError):
+    """Options or documents that cannot be used: found before anything is written."""
+
+
+class ApiError(ThreatResponseError):
+    """The server answered with an unexpected status."""
+
+    def __init__(self, method, path, status, message):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        super().__init__(f"{method} {path} failed: HTTP {status}: {message}")
+
+
+class AuthError(ApiError):
+    """401/403 that a fresh login could not cure (or an API token the server refuses)."""
+
+
+class NotFoundError(ApiError):
+    """404: the object does not exist."""
+
+
+class TransportError(ThreatResponseError):
+    """No usable answer: connection refused, reset, timed out, DNS or TLS failure.
+
+    `request_sent` is False only when the request surely never reached the server, so a create may
+    be sent again; True means the server may have acted on it.
+    """
+
+    def __init__(self, method, path, reason, request_sent, retryable=True):
+        self.method = method
+        self.path = path
+        self.reason = reason
+        self.request_sent = request_sent
+        self.retryable = retryable
+        super().__init__(f"{method} {path} failed: {reason}")
+
+
+class WriteOutcomeUnknown(ThreatResponseError):
+    """A create got no clear answer (timeout, dropped connection, gateway error): it may exist now.
+
+    Never retried blindly; the caller looks the object up before creating it again.
+    """
+
+    def __init__(self, method, path, reason):
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{method} {path}: no clear answer ({reason}); the server may have applied it")
+
+
+class Scrubber:
+    """Knows every secret of this run and replaces it in any text that leaves the collection."""
+
+    def __init__(self, on_add=None):
+        self._secrets = set()
+        # The module base passes AnsibleModule.no_log_values.add, so Ansible masks them in results too.
+        self._on_add = on_add
+
+    def add(self, secret):
+        # Short values would redact ordinary words; no real token or password is that short.
+        if secret and len(str(secret)) >= 4:
+            self._secrets.add(str(secret))
+            if self._on_add:
+                self._on_add(str(secret))
+
+    def __call__(self, text):
+        text = str(text)
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def server_message(body):
+    """The human message inside an error body, in any of the shapes the server uses (reference §3.5)."""
+    data = body
+    if isinstance(body, (bytes, str)):
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return _shorten(" ".join(text.split())) or "(empty response body)"
+    if isinstance(data, dict):
+        for key in ("text", "message", "Message", "error", "detail"):
+            if isinstance(data.get(key), str):
+                return _shorten(data[key])
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            return _shorten(str(first.get("description") or first.get("message") or first))
+        if isinstance(data.get("data"), dict):
+            return server_message(data["data"])
+    return _shorten(json.dumps(data, sort_keys=True))
+
+
+def _shorten(text):
+    return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - 3] + "..."

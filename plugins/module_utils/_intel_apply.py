@@ -1,0 +1,93 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place intel writes happen: planned changes become server calls, except in check mode.
+
+In check mode the same changes are turned into the documents the server would hold afterwards, so
+`changed`, the returned object and --diff are the same as in a real run, without one write.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
+    ThreatResponseError,
+    WriteOutcomeUnknown,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import (
+    CREATE,
+    DELETE,
+    UPDATE,
+    identity_matches,
+)
+
+
+class ServerCreatedCopyError(ThreatResponseError):
+    """A PUT made a new document instead of updating (the intrinsic id rule, reference §5.6)."""
+
+
+class IntelApplier:
+    """Applies IntelChanges through an IntelStore; in check mode, predicts their outcome instead."""
+
+    def __init__(self, store, check_mode):
+        self.store = store
+        self.check_mode = check_mode
+
+    def apply_all(self, changes, parallel=1):
+        """Apply every change, at most `parallel` at a time; results in the order of `changes`."""
+        if parallel <= 1 or len(changes) <= 1:
+            return [self.apply(change) for change in changes]
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            return list(pool.map(self.apply, changes))
+
+    def apply(self, change):
+        """The server document after the change (None once deleted or absent)."""
+        if not change.changed:
+            return change.current
+        if self.check_mode:
+            return change.predicted()
+        if change.action == DELETE:
+            self.store.delete_intel(change.current["id"])
+            return None
+        document = change.current
+        if change.action == CREATE:
+            document = self._create(change)
+        elif change.action == UPDATE:
+            document = self._update(change)
+        return self._apply_labels(change, dict(document))
+
+    def _create(self, change):
+        try:
+            return self.store.create_intel(change.upload, change.desired.description)
+        except WriteOutcomeUnknown:
+            # The POST may have been applied before the answer was lost: look before sending it again.
+            existing = self._created_copy(change)
+            return existing or self.store.create_intel(change.upload, change.desired.description)
+
+    def _created_copy(self, change):
+        listed = list(self.store.list_intels(name=change.upload.name))
+        matches = [doc for doc in identity_matches(change.desired, listed) if doc.get("md5") == change.upload.md5]
+        return max(matches, key=lambda doc: doc["id"]) if matches else None
+
+    def _update(self, change):
+        intel_id = change.current["id"]
+        updated = self.store.update_intel(intel_id, change.upload, change.desired.description)
+        if updated.get("id") != intel_id:
+            self.store.delete_intel(updated.get("id"))
+            raise ServerCreatedCopyError(
+                f"updating intel {intel_id} ({change.name!r}) made the server create document {updated.get('id')} "
+                f"instead (its intrinsic id differs from the stored {change.current.get('intrinsicId')!r}); "
+                f"that copy was deleted and document {intel_id} is unchanged")
+        return updated
+
+    def _apply_labels(self, change, document):
+        label_ids = list(document.get("labelIds") or ())
+        for name in change.labels_to_attach:
+            answer = self.store.attach_label(document["id"], self.store.ensure_label(name))
+            label_ids = answer if answer is not None else label_ids + [self.store.ensure_label(name)]
+        for label_id in change.labels_to_detach:
+            answer = self.store.detach_label(document["id"], label_id)
+            label_ids = answer if answer is not None else [known for known in label_ids if known != label_id]
+        document["labelIds"] = sorted(label_ids)
+        return document
+

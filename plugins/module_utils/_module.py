@@ -1,0 +1,95 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base of every module: connection options, the client, and errors turned into fail_json."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._client import (
+    REQUESTS_IMPORT_ERROR,
+    ThreatResponseClient,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
+    ApiError,
+    InvalidInput,
+    Scrubber,
+    ThreatResponseError,
+)
+
+# Documented in plugins/doc_fragments/connection.py; keep the two in step.
+CONNECTION_ARGUMENT_SPEC = dict(
+    url=dict(type="str", required=True, fallback=(env_fallback, ["TANIUM_URL"])),
+    api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["TANIUM_API_TOKEN"])),
+    username=dict(type="str", fallback=(env_fallback, ["TANIUM_USERNAME"])),
+    password=dict(type="str", no_log=True, fallback=(env_fallback, ["TANIUM_PASSWORD"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["TANIUM_VALIDATE_CERTS"])),
+    ca_path=dict(type="path", fallback=(env_fallback, ["TANIUM_CA_PATH"])),
+    timeout=dict(type="int", default=30, fallback=(env_fallback, ["TANIUM_TIMEOUT"])),
+    retries=dict(type="int", default=5),
+    api_version=dict(type="str", default="4", choices=["3", "4"], fallback=(env_fallback, ["TANIUM_TR_API_VERSION"])),
+)
+
+
+class ThreatResponseModule(AnsibleModule):
+    """AnsibleModule with the connection options, a lazily built client and error mapping.
+
+    A module subclasses nothing: it builds one of these with its own options and calls
+    `module.run(function)`, where `function(module)` returns the result dict.
+    """
+
+    def __init__(self, argument_spec=None, required_one_of=None, required_together=None, **kwargs):
+        spec = dict(CONNECTION_ARGUMENT_SPEC)
+        spec.update(argument_spec or {})
+        kwargs.setdefault("supports_check_mode", True)
+        super().__init__(
+            argument_spec=spec,
+            required_one_of=[("api_token", "username")] + list(required_one_of or []),
+            required_together=[("username", "password")] + list(required_together or []),
+            **kwargs,
+        )
+        if REQUESTS_IMPORT_ERROR:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.scrub = Scrubber(on_add=self.no_log_values.add)
+        self._said = set()
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            p = self.params
+            self._client = ThreatResponseClient(
+                url=p["url"], api_token=p["api_token"], username=p["username"], password=p["password"],
+                validate_certs=p["validate_certs"], ca_path=p["ca_path"], timeout=p["timeout"],
+                retries=p["retries"], api_version=p["api_version"], warn=self.warn, scrubber=self.scrub,
+                pool_size=max(10, p.get("parallel") or 0),
+            )
+        return self._client
+
+    def warn(self, warning):
+        """Each distinct warning once per task, with secrets scrubbed."""
+        warning = self.scrub(warning)
+        if warning not in self._said:
+            self._said.add(warning)
+            super().warn(warning)
+
+    def run(self, body):
+        """Call body(module) and exit with its result; any client error becomes a clean failure."""
+        try:
+            result = body(self)
+        except ThreatResponseError as error:
+            self.fail_json(msg=self.scrub(str(error)), **_error_fields(error))
+        except (InvalidInput, IntelFormatError) as error:
+            self.fail_json(msg=self.scrub(str(error)))
+        self.exit_json(**result)
+
+
+def _error_fields(error):
+    fields = {}
+    for name in ("method", "path"):
+        if getattr(error, name, None) not in (None, "-"):
+            fields[name] = getattr(error, name)
+    if isinstance(error, ApiError) and isinstance(error.status, int):
+        fields["status"] = error.status
+    return fields

@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: intel
+short_description: Make one Tanium Threat Response intel document present or absent
+version_added: 0.1.0
+description:
+  - Uploads an OpenIOC, STIX 1.x, CybOX, YARA or Tanium Signal document to Threat Response, updates it
+    in place when it changed, and leaves it alone when it did not.
+  - The document is validated on the controller before anything is sent; invalid input fails with the
+    file name and the problem, and nothing is written.
+  - Uploading does not deploy; use M(tanium.threat_response.intel_deploy) once after all changes.
+author:
+  - Tanium Threat Response collection maintainers (@tanium-threat-response)
+options:
+  src:
+    description:
+      - Path of the intel document on the controller.
+      - A relative path is looked up like the C(template) module's, in the role's C(files/) directory
+        and then beside the playbook.
+      - The type is detected from the content, never from the file extension.
+      - Mutually exclusive with O(content).
+    type: path
+  content:
+    description:
+      - The intel document itself, as text. Mutually exclusive with O(src).
+    type: str
+  type:
+    description:
+      - The document's type. V(auto) detects it from the content.
+      - Any other value makes a document of another type an error.
+    type: str
+    choices: [auto, openioc, stix, cybox, yara, tanium-signal]
+    default: auto
+  name:
+    description:
+      - For YARA, the document's name and identity on the server (the upload file name);
+        defaults to the file name of O(src), and is required with O(content).
+      - OpenIOC, STIX, CybOX and signals declare their own name; if given, it must equal it.
+      - With O(state=absent) and no document, the name of the document to delete.
+    type: str
+  description:
+    description:
+      - For YARA, the description stored with the document.
+      - OpenIOC, STIX, CybOX and signals declare their own description; if given, it must equal it.
+    type: str
+  labels:
+    description:
+      - Names of the labels the document carries, exactly this set. Missing labels are created.
+      - Omit to leave the document's labels alone; V([]) removes them all.
+    type: list
+    elements: str
+  id:
+    description:
+      - Server id of the document to manage, instead of finding it by identity.
+      - Use it to pick one when several server documents match.
+    type: int
+  state:
+    description:
+      - V(present) uploads or updates the document; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  max_size:
+    description:
+      - Largest document accepted, in bytes. A larger file is refused before it is read in full.
+    type: int
+    default: 10485760
+extends_documentation_fragment:
+  - tanium.threat_response.connection
+  - tanium.threat_response.attributes
+notes:
+  - "Identity: a document is the server document of the same type with the same intrinsic id (OpenIOC
+    C(ioc/@id), STIX C(STIX_Package/@id), CybOX first C(@id), YARA upload file name, signal C(id)), else
+    the one with the same name. Two matching server documents are an error naming their ids, unless
+    O(id) is given."
+  - "Unchanged: the server's MD5 equals the MD5 of the exact bytes that would be uploaded (for signals,
+    which the server re-serialises, their name, description, expression and platforms), and the
+    description and label set match. A re-run of the same input never reports a change."
+  - "Updates use PUT and keep the server's stored intrinsic id, as the server otherwise creates a new
+    document; if it does anyway, the stray copy is deleted and the task fails."
+  - "Inferred about the server (no public source confirms it): the C(description) header sets a YARA
+    document's description; a CybOX document's server type may read V(cybox) or V(stix)."
+seealso:
+  - module: tanium.threat_response.intel_sync
+  - module: tanium.threat_response.intel_deploy
+  - module: tanium.threat_response.intel_info
+"""
+
+EXAMPLES = r"""
+- name: Upload an OpenIOC document kept in the role's files/ directory, with two labels
+  tanium.threat_response.intel:
+    src: apt18.ioc
+    labels: [APT, Windows]
+
+- name: Upload a YARA file; its file name is its identity on the server
+  tanium.threat_response.intel:
+    src: intel/yara/FIN4_MACROCHECK.yara
+    description: FIN4 macro dropper
+
+- name: Inline YARA rule under an explicit name
+  tanium.threat_response.intel:
+    name: eicar.yara
+    content: |
+      rule eicar { strings: $a = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE" condition: $a }
+
+- name: Preview a change in a change request (no write happens)
+  tanium.threat_response.intel:
+    src: intel/stuxnet.stix.xml
+  check_mode: true
+  diff: true
+
+- name: Delete a document by name
+  tanium.threat_response.intel:
+    name: OLD CAMPAIGN (REPORT)
+    type: openioc
+    state: absent
+
+- name: Manage one of two same-named documents by server id, with username/password auth
+  tanium.threat_response.intel:
+    url: https://tanium.example.com
+    username: automation
+    password: "{{ vault_tanium_password }}"
+    id: 431
+    src: intel/apt18.ioc
+"""
+
+RETURN = r"""
+action:
+  description: What the task did (or, in check mode, would do) to the document.
+  returned: always
+  type: str
+  sample: update
+  choices: [create, update, unchanged, delete, absent]
+intel:
+  description:
+    - The document on the server after the task, as M(tanium.threat_response.intel_info) returns it,
+      plus C(labels), the names of its labels. In check mode, the predicted document (C(id) is null for a
+      document that would be created). Null when the document is absent.
+  returned: always
+  type: dict
+  sample:
+    id: 512
+    name: APT18 DEMONSTRATING HUSTLE (BLOG)
+    type: openioc
+    intrinsic_id: 0ae061d7-c624-4a84-8adf-00281b97797b
+    md5: 0cb9c7f6e7c4e1a1b3a1a55ee5b3de0f
+    size: 3117
+    revision_id: 2
+    label_ids: [1, 16]
+    labels: [APT, Windows]
+diff:
+  description: Before and after of name, description, type, md5, size, revision and labels (with C(--diff)).
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before: {state: present, name: APT18, md5: 6a0a..., size: 3117, revision: 1, labels: [APT]}
+    after: {state: present, name: APT18, md5: 9f3c..., size: 3120, revision: 2, labels: [APT]}
+"""
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import plan_change
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
+    DOCUMENT_OPTIONS,
+    desired_intel,
+    intel_result,
+    lookup_current,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+
+
+def ensure_intel(module):
+    params = module.params
+    desired = desired_intel(params, params["max_size"], state=params["state"], intel_id=params["id"])
+    store = IntelStore(module.client)
+    current = lookup_current(store, desired)
+    needs_labels = desired.labels is not None or (current or {}).get("labelIds")
+    label_names = store.label_names_by_id() if needs_labels else {}
+    change = plan_change(desired, current, label_names)
+    document = IntelApplier(store, module.check_mode).apply(change)
+    if change.labels_to_attach and not module.check_mode:
+        label_names = store.label_names_by_id()
+    return intel_result(change, document, label_names, module._diff, module.check_mode)
+
+
+def main():
+    module = ThreatResponseModule(
+        argument_spec=dict(
+            DOCUMENT_OPTIONS,
+            id=dict(type="int"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            max_size=dict(type="int", default=10485760),
+        ),
+        mutually_exclusive=[("src", "content")],
+        required_if=[("state", "present", ("src", "content"), True),
+                     ("state", "absent", ("id", "name", "src", "content"), True)],
+    )
+    module.run(ensure_intel)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side resolution of `src` paths for the action plugins (intel, intel_sync, intel_check)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail, AnsibleError
+
+
+def resolve_source(action, src):
+    """The absolute controller path of `src`, looked up like `template` does: role files/, then playbook dir."""
+    try:
+        return action._find_needle("files", src)
+    except AnsibleError as error:
+        raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
+
+
+def require_controller(action, module_name):
+    """These modules read controller files and talk HTTPS themselves; they run only where the files are."""
+    if action._connection.transport not in ("local", "ansible.builtin.local"):
+        raise AnsibleActionFail(
+            f"{module_name} reads intel files on the controller and must run there: use `connection: local` "
+            f"(or `delegate_to: localhost`) instead of the {action._connection.transport!r} connection")

@@ -1,0 +1,69 @@
+"""EmulatorConfig: every knob of the emulator, with the defaults tests rely on."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+API_VERSIONS = {"3": "3", "3.x": "3", "4": "4", "4.x": "4", "both": "both"}
+NAME_FILTERS = ("substring", "exact")
+# Fields that EmulatorServer.configure() may change while the server runs, with their types.
+LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
+                    "expired_status": int, "name_filter": str, "require_attachment_disposition": bool}
+LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
+# The emulator only ever listens on the loopback interface.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+@dataclasses.dataclass
+class EmulatorConfig:
+    api_version: str = "4"
+    deploy_delay: float = 2.0
+    latency: float = 0.0
+    session_ttl: float = 300.0
+    expired_status: int = 401
+    name_filter: str = "substring"
+    fleet: Any = None
+    state_file: str | None = None
+    tls_dir: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    max_body: int = 64 * 1024 * 1024
+    # Quirk Q2: 4.x (threat-response family) wants `Content-Disposition: attachment; filename=...`.
+    require_attachment_disposition: bool = True
+    username: str = "admin"
+    password: str | None = None  # None: a random password
+    api_token: str | None = None  # None: a random token (kept in the state file when there is one)
+
+    def __post_init__(self) -> None:
+        version = API_VERSIONS.get(str(self.api_version))
+        if version is None:
+            raise ValueError(f"api_version must be one of {sorted(API_VERSIONS)}, not {self.api_version!r}")
+        self.api_version = version
+        if self.host not in LOOPBACK_HOSTS:
+            raise ValueError(f"the emulator only listens on loopback, not {self.host!r}")
+        check_live_values(vars(self))
+
+    def serves_family(self, family: str) -> bool:
+        """True when the intel/label/alert paths of `family` ("3" or "4") are served."""
+        return self.api_version in (family, "both")
+
+
+def coerce_live_values(fields: dict) -> dict:
+    """Live fields converted to their types (the control API hands over JSON values)."""
+    try:
+        coerced = {name: LIVE_FIELD_TYPES[name](value) for name, value in fields.items()}
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"bad configuration value: {error}") from None
+    check_live_values(coerced)
+    return coerced
+
+
+def check_live_values(fields: dict) -> None:
+    if "expired_status" in fields and fields["expired_status"] not in (401, 403):
+        raise ValueError("expired_status must be 401 or 403")
+    if "name_filter" in fields and fields["name_filter"] not in NAME_FILTERS:
+        raise ValueError(f"name_filter must be one of {NAME_FILTERS}")
+    for name in ("deploy_delay", "latency", "session_ttl"):
+        if name in fields and float(fields[name]) < 0:
+            raise ValueError(f"{name} must not be negative")

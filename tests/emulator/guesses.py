@@ -1,0 +1,66 @@
+"""Every INFERRED or UNKNOWN Threat Response behaviour the emulator guesses at, in one place.
+
+The reference (/work/shared/reference/tanium-tr-api.md) marks these as INFERRED or UNKNOWN; when
+evidence turns up, one edit here changes the emulator everywhere.
+"""
+
+# --- Intel documents (reference §4.1, §10) ---
+# typeVersion for openioc/yara/signal is VERIFIED; STIX and CybOX values are UNKNOWN, so the
+# emulator reports the version the document itself declares.
+YARA_TYPE_VERSION = "3"
+SIGNAL_TYPE_VERSION = "1.0"
+# UNKNOWN: the type string TR uses for CybOX documents.
+CYBOX_TYPE = "cybox"
+# 4.x-only `status` of an intel document; only "HIGH_FIDELITY" has ever been seen.
+INTEL_STATUS_4X = "HIGH_FIDELITY"
+# Source ids: 1 = user uploads, 2 = Tanium Signals (VERIFIED values, names INFERRED).
+UPLOAD_SOURCE_ID = 1
+SIGNAL_SOURCE_ID = 2
+SEED_SOURCES = (
+    {"id": UPLOAD_SOURCE_ID, "type": "user-upload", "name": "User Uploads", "description": ""},
+    {"id": SIGNAL_SOURCE_ID, "type": "tanium-signals", "name": "Tanium Signals", "description": ""},
+)
+# INFERRED: a YARA file whose every rule is commented out (0 rules) is refused like an empty file.
+REJECT_RULELESS_YARA = True
+# INFERRED: a PUT only updates in place when the type is unchanged as well as the intrinsic id.
+IN_PLACE_UPDATE_NEEDS_SAME_TYPE = True
+
+# --- Lists (reference §5.1, Q7) ---
+DEFAULT_LIST_LIMIT = 50  # INFERRED from the 50-row README list
+MAX_LIST_LIMIT = 500  # VERIFIED for alerts, claimed for intels; applied to every list
+
+# --- Delete (reference §5.7): status UNKNOWN, 204 by analogy with alerts ---
+DELETE_STATUS = 204
+
+# --- Labels (reference §6) ---
+SEED_LABELS = (
+    {"id": 1, "name": "Alpha",
+     "description": "These signals have been tested and reviewed internally for syntax."},
+    {"id": 2, "name": "Beta", "description": "These signals are under review."},
+    {"id": 16, "name": "Windows", "description": "These signals are built for Windows hosts."},
+)
+# INFERRED: label names are unique (case-insensitive); a duplicate create or rename is a conflict.
+LABEL_NAME_CONFLICT_STATUS = 409
+# VERIFIED (Q11): attaching a label id that does not exist is an internal server error.
+UNKNOWN_LABEL_ATTACH_STATUS = 500
+
+# --- Deploy (reference §7) ---
+DEPLOY_TASK_TYPE = "intelDeploy"  # invented; clients must not depend on it
+
+# --- Alerts (reference §9) ---
+ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
+ALERT_PRIORITY = "high"
+ALERT_SEVERITY = "info"
+ALERT_TYPE = "detect.match"
+DEFAULT_ALERT_SORT = "-id"  # UNKNOWN; newest first like the intel list
+# Hash searches of OpenIOC IndicatorItems that the simulated fleet can match, by hash kind
+# (the part of `search` after the last "/", lower-cased).
+OPENIOC_HASH_SEARCHES = {
+    "md5sum": "md5", "md5": "md5",
+    "sha1sum": "sha1", "sha1": "sha1",
+    "sha256sum": "sha256", "sha256": "sha256",
+}
+
+# --- Sessions (reference §3) ---
+# UNKNOWN: the shape of GET /api/v2/session/current `data`.
+SESSION_USER_ID = 1
