@@ -86,6 +86,7 @@ lint: $(VENV)/py311/.lint-ready
 	ln -sfn $(CURDIR) $(BUILD)/lint/ansible_collections/tanium/threat_response
 	PATH=$(CURDIR)/$(VENV)/py311/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/lint \
 		ansible-lint --offline --profile production --nocolor
+	$(VENV)/py311/bin/antsibull-changelog lint
 
 quick: unit-py311 integration-py311
 

@@ -35,7 +35,7 @@ def main():
     ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
     try:
         for playbook in PLAYBOOKS:
-            completed = subprocess.run([ansible_playbook, str(playbook)], env=env)
+            completed = subprocess.run([ansible_playbook, str(playbook)], env=env, check=False)
             if completed.returncode != 0:
                 return completed.returncode
         return 0

@@ -189,8 +189,8 @@ class ThreatResponseClient:
             self._session_token = None
             if not self._username:
                 return
-            body = self._login_request("POST", _wire.LOGIN_PATH,
-                                             {"username": self._username, "password": self._password})
+            credentials = {"username": self._username, "password": self._password}
+            body = self._login_request("POST", _wire.LOGIN_PATH, credentials)
             session = body.get("session") if isinstance(body, dict) else None
             if not isinstance(session, str) or not session:
                 raise AuthError("POST", _wire.LOGIN_PATH, 200, "the login response holds no session")

@@ -33,13 +33,6 @@ class IntelApplier:
         self.store = store
         self.check_mode = check_mode
 
-    def apply_all(self, changes, parallel=1):
-        """Apply every change, at most `parallel` at a time; results in the order of `changes`."""
-        if parallel <= 1 or len(changes) <= 1:
-            return [self.apply(change) for change in changes]
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            return list(pool.map(self.apply, changes))
-
     def apply(self, change):
         """The server document after the change (None once deleted or absent)."""
         if not change.changed:
@@ -91,3 +84,10 @@ class IntelApplier:
         document["labelIds"] = sorted(label_ids)
         return document
 
+
+def map_parallel(function, items, parallel):
+    """function(item) for every item, at most `parallel` at once; results in the order of `items`."""
+    if parallel <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return list(pool.map(function, items))

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _formats
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput

@@ -30,6 +30,12 @@ class IntelStore:
         """The document with that id, or None."""
         return self.client.get_or_none(self.client.api_path(_wire.INTEL, intel_id=intel_id))
 
+    def with_contents(self, document):
+        """A signal with its `contents`, which list answers may leave out (reference §4.2: seen on single GET)."""
+        if document is None or document.get("type") != "tanium-signal" or "contents" in document:
+            return document
+        return self.get_intel(document["id"]) or document
+
     def list_intels(self, name=None, intel_type=None, label_id=None, page_size=_wire.PAGE_LIMIT):
         """Every document matching the filters, all pages. `name` matches exactly.
 

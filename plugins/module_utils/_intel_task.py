@@ -87,8 +87,8 @@ def lookup_current(store, desired):
         server_type = None if document.type == "cybox" else document.type
         same_type = list(store.list_intels(intel_type=server_type))
         if any(doc.get("intrinsicId") == intrinsic for doc in same_type):
-            return single_match(desired, same_type)
-    return single_match(desired, by_name)
+            return store.with_contents(single_match(desired, same_type))
+    return store.with_contents(single_match(desired, by_name))
 
 
 def intel_result(change, document, label_names, diff, check_mode):

@@ -151,8 +151,9 @@ def list_matching(module):
             if label is None:
                 return dict(changed=False, intels=[])
             label_id = label["id"]
+        page_size = min(params["limit"] or 500, 500)
         candidates = store.list_intels(name=params["name"], intel_type=params["type"], label_id=label_id,
-                                        page_size=min(params["limit"] or 500, 500))
+                                       page_size=page_size)
     intels = []
     for intel in candidates:
         if params["limit"] is not None and len(intels) >= params["limit"]:

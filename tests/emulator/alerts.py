@@ -84,9 +84,7 @@ def select_alerts(alerts, request: Request, label_doc_ids=None) -> list[Alert]:
     states = set(request.query.get("state", []))
     for state in states:
         checked_state(state)
-    fixed = {name: value for name, value in (("type", guesses.ALERT_TYPE),
-                                             ("priority", guesses.ALERT_PRIORITY),
-                                             ("severity", guesses.ALERT_SEVERITY))}
+    fixed = {"type": guesses.ALERT_TYPE, "priority": guesses.ALERT_PRIORITY, "severity": guesses.ALERT_SEVERITY}
     if any(request.first(name) not in (None, value) for name, value in fixed.items()):
         return []
     since, until = _time_bound(request, "alertedAtFrom"), _time_bound(request, "alertedAtUntil")

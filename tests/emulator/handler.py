@@ -44,7 +44,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
     def _serve_control(self, path: str) -> None:
         core = self.server.core
         after = None
-        body, _, too_large = self._read_body(core.config.max_body)
+        body, _unused, too_large = self._read_body(core.config.max_body)
         try:
             if too_large:
                 raise HttpError(413, {"text": "request body too large"})

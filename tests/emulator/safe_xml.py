@@ -49,7 +49,7 @@ def parse_xml(data: bytes) -> ET.Element:
 def split_tag(tag: str) -> tuple[str, str]:
     """'{ns}local' -> ('ns', 'local'); 'local' -> ('', 'local')."""
     if tag.startswith("{"):
-        namespace, _, local = tag[1:].partition("}")
+        namespace, _brace, local = tag[1:].partition("}")
         return namespace, local
     return "", tag
 

@@ -184,7 +184,7 @@ class Store:
             self.label_members = {int(k): set(v) for k, v in saved["label_members"].items()}
             self.sources = {s["id"]: s for s in saved["sources"]}
             self.alerts = {a["id"]: Alert(**a) for a in saved["alerts"]}
-            self.alerted = {(name, doc_id) for name, doc_id in saved["alerted"]}
+            self.alerted = set(map(tuple, saved["alerted"]))
             self.tasks = {t["id"]: t for t in saved["tasks"]}
             self.deploy_status = saved["deploy_status"]
             self.next_ids.update(saved["next_ids"])

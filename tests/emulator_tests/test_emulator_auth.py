@@ -86,7 +86,7 @@ def test_idle_login_session_expires_with_configured_status(make_server, expired_
 def test_use_keeps_a_login_session_alive(make_server):
     api = Api(make_server(session_ttl=0.4))
     session = login(api)
-    for _ in range(4):
+    for _attempt in range(4):
         time.sleep(0.2)
         assert api.get("/intels", token=session).status_code == 200
 

@@ -41,7 +41,8 @@ def test_deployment_stamps_every_intel_and_keeps_the_first_timestamp(api):
     api.post("/intel/deploy", json={})
     wait_until(lambda: status(api)["currentRevision"] == 1)
     first = api.data(api.get(f"/intels/{doc['id']}"))
-    assert first["firstDeploymentTimestamp"] == first["lastDeploymentTimestamp"] is not None
+    assert first["lastDeploymentTimestamp"] is not None
+    assert first["firstDeploymentTimestamp"] == first["lastDeploymentTimestamp"]
     api.post("/intel/deploy", json={})
     wait_until(lambda: status(api)["currentRevision"] == 2)
     second = api.data(api.get(f"/intels/{doc['id']}"))

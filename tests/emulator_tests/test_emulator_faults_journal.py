@@ -28,7 +28,7 @@ def test_status_fault_answers_with_retry_after_and_applies_nothing(api):
 
 def test_status_fault_with_custom_body_and_forever(api):
     api.srv.add_fault(path="/intels", status=429, times=None, body={"text": "slow down"})
-    for _ in range(3):
+    for _attempt in range(3):
         response = api.get("/intels")
         assert (response.status_code, response.json()) == (429, {"text": "slow down"})
     api.srv.clear_faults()
@@ -44,7 +44,7 @@ def test_fault_only_matches_its_method(api):
 def test_faults_match_in_the_order_added(api):
     api.srv.add_fault(path="/intels", status=502)
     api.srv.add_fault(path="/intels", status=504)
-    assert [api.get("/intels").status_code for _ in range(3)] == [502, 504, 200]
+    assert [api.get("/intels").status_code for _attempt in range(3)] == [502, 504, 200]
 
 
 def test_drop_closes_the_connection_without_applying(api):

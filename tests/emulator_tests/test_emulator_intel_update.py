@@ -65,7 +65,7 @@ def test_put_with_invalid_content_is_400_and_changes_nothing(api):
 
 
 def test_delete_by_query_removes_every_listed_document(api):
-    ids = [api.create(APT18)["id"] for _ in range(3)]
+    ids = [api.create(APT18)["id"] for _copy in range(3)]
     response = api.delete("/intels/", params={"id": ids[:2]})
     assert response.status_code == 204 and response.content == b""
     assert [doc["id"] for doc in api.srv.intels()] == [ids[2]]
@@ -83,7 +83,7 @@ def test_delete_by_query_needs_an_id(api):
 
 
 def test_list_is_id_descending_and_pages_with_limit_and_offset(api):
-    ids = [api.create(APT18)["id"] for _ in range(5)]
+    ids = [api.create(APT18)["id"] for _copy in range(5)]
     assert [d["id"] for d in api.data(api.get("/intels", params={"limit": 2}))] == ids[::-1][:2]
     assert [d["id"] for d in api.data(api.get("/intels/", params={"limit": 2, "offset": 2}))] == ids[::-1][2:4]
     assert api.data(api.get("/intels", params={"limit": 2, "offset": 5})) == []

@@ -83,7 +83,7 @@ def run_playbook(ansible_env, tmp_path):
         if diff:
             command.append("--diff")
         full_env = dict(ansible_env, RESULT_FILE=str(result_file), **(env or {}))
-        completed = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600,
+        completed = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600, check=False,
                                    cwd=tmp_path)
         results = json.loads(result_file.read_text()) if result_file.exists() else []
         return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, results)

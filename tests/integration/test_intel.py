@@ -95,7 +95,7 @@ def test_labels_reach_exactly_the_given_set(emulator, run_playbook, workdir):
     names = {label["id"]: label["name"] for label in emulator.labels()}
     assert sorted(names[i] for i in document["labelIds"]) == ["APT", "Windows"]
     assert run.task("relabel")["intel"]["labels"] == ["APT", "Windows"]
-    methods = sorted(method for method, _ in writes(emulator))
+    methods = sorted(method for method, _path in writes(emulator))
     assert methods == ["DELETE", "DELETE", "PUT"]  # detach Alpha, detach FIN4, attach Windows
 
 
@@ -106,7 +106,7 @@ def test_absent_twice_is_changed_then_ok(emulator, run_playbook, workdir):
     assert run.rc == 0, run.output
     assert (run.task("first")["changed"], run.task("second")["changed"]) == (True, False)
     assert emulator.intels() == []
-    assert [method for method, _ in writes(emulator)].count("DELETE") == 1
+    assert [method for method, _path in writes(emulator)].count("DELETE") == 1
 
 
 def test_yara_keeps_its_identity_by_file_name(emulator, run_playbook, workdir):

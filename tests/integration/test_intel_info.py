@@ -25,7 +25,7 @@ def test_lists_every_document_in_snake_case_and_changes_nothing(emulator, run_pl
 
 
 def test_name_is_an_exact_match_even_where_the_server_matches_substrings(emulator, run_playbook):
-    ioc, _ = seed_two(emulator)
+    ioc = seed_two(emulator)[0]
     emulator.seed_intel(APT18.read_bytes().replace(b"DEMONSTRATING", b"DEMONSTRATING MORE"), filename="b.ioc")
     run = run_playbook([{"name": "by name", "tanium.threat_response.intel_info": {"name": ioc["name"]}}])
     assert [intel["id"] for intel in run.task("by name")["intels"]] == [ioc["id"]]

@@ -177,7 +177,7 @@ def test_single_object_where_a_list_was_expected_is_tolerated(emulator, make_cli
 def test_wrong_ca_fails_with_a_message_naming_ca_path(emulator, make_client, tmp_path):
     from emulator.tls import ensure_certificates
 
-    other_ca, _, _ = ensure_certificates(str(tmp_path / "other-ca"))
+    other_ca = ensure_certificates(str(tmp_path / "other-ca"))[0]
     with pytest.raises(TransportError) as caught:
         make_client(ca_path=other_ca).get(INTELS)
     assert "ca_path" in str(caught.value)

@@ -36,7 +36,7 @@ def parse_or_refuse(content):
 @st.composite
 def mutated_corpus_documents(draw):
     content = bytearray(draw(st.sampled_from(SEEDS)))
-    for _ in range(draw(st.integers(1, 4))):
+    for _mutation in range(draw(st.integers(1, 4))):
         position = draw(st.integers(0, len(content)))
         mutation = draw(st.sampled_from(["flip", "truncate", "splice", "insert", "delete"]))
         if mutation == "flip" and content:

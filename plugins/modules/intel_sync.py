@@ -1,0 +1,217 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: intel_sync
+short_description: Make a Tanium Threat Response server hold exactly a set of intel documents
+version_added: 0.1.0
+description:
+  - Takes a whole set of intel documents in one task. Every document is read and validated first; one
+    invalid document fails the task, naming it, before anything is written.
+  - Lists what the server holds once (every page), plans a create, update or no change for each
+    document (and a delete for each managed document no longer listed, with O(purge)), then applies
+    the plan with at most O(parallel) requests in flight.
+  - Every document it manages carries O(managed_label), which is how O(purge) tells them apart from
+    documents made by hand or by other tools; those are never touched.
+  - Uploading does not deploy; use M(tanium.threat_response.intel_deploy) when something changed, as the
+    M(tanium.threat_response.intel_rollout) role does.
+author:
+  - Tanium Threat Response collection maintainers (@tanium-threat-response)
+options:
+  documents:
+    description:
+      - The intel documents, each given like one M(tanium.threat_response.intel) task.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      src:
+        description:
+          - Path of the document on the controller, looked up like the C(template) module's (role C(files/),
+            then beside the playbook). Mutually exclusive with O(documents[].content).
+        type: path
+      content:
+        description:
+          - The document itself, as text.
+        type: str
+      type:
+        description:
+          - The document's type; V(auto) detects it from the content.
+        type: str
+        choices: [auto, openioc, stix, cybox, yara, tanium-signal]
+        default: auto
+      name:
+        description:
+          - For YARA, its name and identity (the upload file name); defaults to the file name of O(documents[].src).
+          - Other types declare their own name; if given, it must equal it.
+        type: str
+      description:
+        description:
+          - For YARA, the description stored with it. Other types declare their own.
+        type: str
+      labels:
+        description:
+          - Label names for this document, in addition to O(labels) and O(managed_label); exactly this set.
+          - When neither this nor O(labels) is given, the document keeps its labels and gains O(managed_label).
+        type: list
+        elements: str
+  labels:
+    description:
+      - Label names every document carries (with its own O(documents[].labels) and O(managed_label)).
+    type: list
+    elements: str
+    default: []
+  purge:
+    description:
+      - Delete the documents that carry O(managed_label) but are not in O(documents).
+      - Documents without that label are never deleted.
+    type: bool
+    default: false
+  managed_label:
+    description:
+      - The label that marks documents managed by this task; created when missing.
+    type: str
+    default: managed-by-ansible
+  parallel:
+    description:
+      - How many uploads, updates and deletes may be in flight at once.
+    type: int
+    default: 4
+  max_size:
+    description:
+      - Largest document accepted, in bytes; a larger file is refused before it is read in full.
+    type: int
+    default: 10485760
+extends_documentation_fragment:
+  - tanium.threat_response.connection
+  - tanium.threat_response.attributes
+notes:
+  - Identity, change detection and updates follow the same rules as M(tanium.threat_response.intel).
+  - "Runs that overlap: after creating documents the task lists the server again; when another run
+    created the same document at the same moment, the run holding the newer copy deletes it, so one
+    document per identity remains."
+  - "Cost of a run with nothing to do: one listing pass (one request per 500 documents), one label
+    listing, and no write."
+seealso:
+  - module: tanium.threat_response.intel
+  - module: tanium.threat_response.intel_deploy
+"""
+
+EXAMPLES = r"""
+- name: Make the server hold exactly these documents, deleting managed ones no longer listed
+  tanium.threat_response.intel_sync:
+    documents:
+      - src: intel/apt18.ioc
+      - src: intel/stuxnet.stix.xml
+      - src: intel/FIN4_MACROCHECK.yara
+    labels: [detection-engineering]
+    purge: true
+
+- name: A few documents listed by hand, with their own labels
+  tanium.threat_response.intel_sync:
+    documents:
+      - src: intel/apt18.ioc
+        labels: [APT]
+      - src: intel/FIN4_MACROCHECK.yara
+        description: FIN4 macro dropper
+      - name: eicar.yara
+        content: |
+          rule eicar { strings: $a = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE" condition: $a }
+    parallel: 8
+
+- name: Show what would change, for a change request
+  tanium.threat_response.intel_sync:
+    documents: "{{ intel_documents }}"
+    purge: true
+  check_mode: true
+  diff: true
+  register: plan
+"""
+
+RETURN = r"""
+created:
+  description: Documents created (in check mode, that would be), each with C(name), C(id) and C(type).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: APT18 DEMONSTRATING HUSTLE (BLOG), id: 512, type: openioc}]
+updated:
+  description: Documents whose content, description or labels changed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: FIN4_MACROCHECK.yara, id: 513, type: yara}]
+unchanged:
+  description: Documents already as wanted.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: stuxnet, id: 400, type: stix}]
+deleted:
+  description: Managed documents deleted because O(purge) is on and they are no longer listed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: OLD CAMPAIGN (REPORT), id: 12, type: openioc}]
+diff:
+  description: Before and after (name, description, type, md5, size, revision, labels) of each changed document.
+  returned: when diff mode is on
+  type: list
+  elements: dict
+  sample: [{before: {state: absent}, after: {state: present, name: APT18, md5: 6a0a..., revision: 1}}]
+partial:
+  description: When some writes failed, the changes that were made before and beside them.
+  returned: on failure of some writes
+  type: list
+  elements: dict
+  sample: [{name: APT18, action: create}]
+"""
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
+    apply_sync,
+    plan_sync,
+    read_entries,
+    remove_concurrent_copies,
+    summarize,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import DOCUMENT_OPTIONS
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+
+
+def sync(module):
+    params = module.params
+    desired = read_entries(params["documents"], params["max_size"], params["labels"])
+    store = IntelStore(module.client)
+    changes = plan_sync(store, desired, params["managed_label"], params["purge"])
+    results = apply_sync(store, changes, params["parallel"], module.check_mode)
+    if not module.check_mode:
+        for warning in remove_concurrent_copies(store, changes, results):
+            module.warn(warning)
+    result = dict(changed=any(change.changed for change in changes), **summarize(changes, results))
+    if module._diff:
+        result["diff"] = [dict(before=change.before(), after=change.after(), before_header=change.name,
+                               after_header=change.name) for change in changes if change.changed]
+    return result
+
+
+def main():
+    module = ThreatResponseModule(
+        argument_spec=dict(
+            documents=dict(type="list", elements="dict", required=True, options=DOCUMENT_OPTIONS,
+                           mutually_exclusive=[("src", "content")], required_one_of=[("src", "content")]),
+            labels=dict(type="list", elements="str", default=[]),
+            purge=dict(type="bool", default=False),
+            managed_label=dict(type="str", default="managed-by-ansible"),
+            parallel=dict(type="int", default=4),
+            max_size=dict(type="int", default=10485760),
+        ),
+    )
+    module.run(sync)
+
+
+if __name__ == "__main__":
+    main()

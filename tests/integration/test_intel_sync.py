@@ -1,0 +1,97 @@
+"""intel_sync through ansible-playbook against the emulator: plans, writes and listings from the journal."""
+
+import shutil
+
+from conftest import REPO
+
+CORPUS = REPO / "tests" / "fixtures" / "corpus"
+HANDWRITTEN = REPO / "tests" / "fixtures" / "handwritten"
+INTELS = "/plugin/products/threat-response/api/v1/intels"
+# Every valid corpus document of the formats Threat Response takes (the zero-rule YARA file is not valid).
+VALID = sorted(path for folder in ("openioc", "stix1", "yara") for path in (CORPUS / folder).iterdir()
+               if path.name != "apt_flame2_orchestrator.yar")
+THIRTY = VALID[:28] + [HANDWRITTEN / "signal_rundll32.json", HANDWRITTEN / "cybox_observables.xml"]
+
+
+def sync_task(task_name, paths, **options):
+    return {"name": task_name,
+            "tanium.threat_response.intel_sync": dict(documents=[{"src": str(path)} for path in paths], **options)}
+
+
+def writes(emulator):
+    return [(entry["method"], entry["path"]) for entry in emulator.writes()]
+
+
+def label_names(emulator, intel):
+    names = {label["id"]: label["name"] for label in emulator.labels()}
+    return sorted(names[label_id] for label_id in intel["labelIds"])
+
+
+def listings(emulator):
+    return [entry for entry in emulator.journal if entry["method"] == "GET" and entry["path"].rstrip("/") == INTELS]
+
+
+def test_thirty_documents_are_created_then_a_rerun_writes_nothing_and_lists_once(emulator, run_playbook):
+    first = run_playbook([sync_task("sync", THIRTY)])
+    assert first.rc == 0, first.output
+    assert len(first.task("sync")["created"]) == 30
+    assert len(emulator.intels()) == 30
+    assert all(label_names(emulator, intel) == ["managed-by-ansible"] for intel in emulator.intels())
+
+    emulator.clear_journal()
+    second = run_playbook([sync_task("sync", THIRTY)])
+    result = second.task("sync")
+    assert (result["changed"], len(result["unchanged"]), result["created"], result["updated"]) == (False, 30, [], [])
+    assert writes(emulator) == []
+    assert len(listings(emulator)) == 1
+    assert len(emulator.journal) <= 3  # one listing page, the labels, nothing else
+
+
+def test_an_edited_document_is_one_put(emulator, run_playbook, tmp_path):
+    copies = []
+    for path in THIRTY[:5]:
+        copies.append(tmp_path / path.name)
+        shutil.copy(path, copies[-1])
+    run_playbook([sync_task("sync", copies)])
+    ioc = next(path for path in copies if path.suffix == ".ioc")
+    ioc.write_bytes(ioc.read_bytes().replace(b"</description>", b" (edited)</description>", 1))
+    emulator.clear_journal()
+    run = run_playbook([sync_task("sync", copies)], diff=True)
+    assert run.rc == 0, run.output
+    (put,) = writes(emulator)
+    assert put[0] == "PUT" and len(emulator.intels()) == 5
+    edited = next(intel for intel in emulator.intels() if put[1].endswith(f"/{intel['id']}"))
+    assert [entry["id"] for entry in run.task("sync")["updated"]] == [edited["id"]]
+    (diff,) = run.task("sync")["diff"]
+    assert diff["before"]["md5"] != diff["after"]["md5"]
+
+
+def test_one_invalid_document_means_nothing_is_written(emulator, run_playbook):
+    broken = CORPUS / "invalid" / "truncated-xml_openioc1.0_APT18.ioc"
+    run = run_playbook([sync_task("sync", THIRTY[:10] + [broken])])
+    assert run.rc != 0
+    assert broken.name in run.task("sync")["msg"] and "nothing was written" in run.task("sync")["msg"]
+    assert writes(emulator) == [] and emulator.journal == []
+
+
+def test_purge_deletes_exactly_the_dropped_managed_document(emulator, run_playbook):
+    unmanaged = emulator.seed_intel((CORPUS / "yara" / "apt_hatman.yar").read_bytes(), filename="hand-made.yar")
+    run_playbook([sync_task("sync", THIRTY[:4])])
+    dropped = {intel["name"]: intel["id"] for intel in emulator.intels()}
+    emulator.clear_journal()
+    run = run_playbook([sync_task("sync", THIRTY[:3], purge=True)])
+    assert run.rc == 0, run.output
+    (deleted,) = run.task("sync")["deleted"]
+    assert [method for method, _path in writes(emulator)] == ["DELETE"]
+    remaining = {intel["id"] for intel in emulator.intels()}
+    assert deleted["id"] not in remaining and unmanaged["id"] in remaining and len(remaining) == 4
+    assert deleted["id"] in dropped.values()
+
+
+def test_check_mode_returns_the_plan_with_zero_writes(emulator, run_playbook):
+    run = run_playbook([sync_task("sync", THIRTY[:6], labels=["APT"])], check=True, diff=True)
+    assert run.rc == 0, run.output
+    result = run.task("sync")
+    assert len(result["created"]) == 6 and len(result["diff"]) == 6
+    assert result["diff"][0]["after"]["labels"] == ["APT", "managed-by-ansible"]
+    assert writes(emulator) == [] and emulator.intels() == []
