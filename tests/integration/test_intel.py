@@ -1,10 +1,11 @@
 """The intel module through ansible-playbook against the emulator: each case asserts the journal."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 HANDWRITTEN = REPO / "tests" / "fixtures" / "handwritten"

@@ -1,6 +1,8 @@
 """intel_info through ansible-playbook with the installed collection, against the emulator."""
 
-from conftest import REPO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 APT18 = CORPUS / "openioc" / "APT18_0ae061d7-c624-4a84-8adf-00281b97797b.ioc"

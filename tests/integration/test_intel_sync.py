@@ -2,7 +2,9 @@
 
 import shutil
 
-from conftest import REPO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 HANDWRITTEN = REPO / "tests" / "fixtures" / "handwritten"
