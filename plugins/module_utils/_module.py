@@ -60,7 +60,9 @@ class ThreatResponseModule(AnsibleModule):
         if self._client is None:
             p = self.params
             self._client = ThreatResponseClient(
-                url=p["url"], api_token=p["api_token"], username=p["username"], password=p["password"],
+                # An empty variable in the environment (AWX injects unset fields as "") means "not set".
+                url=p["url"], api_token=p["api_token"] or None, username=p["username"] or None,
+                password=p["password"] or None,
                 validate_certs=p["validate_certs"], ca_path=p["ca_path"], timeout=p["timeout"],
                 retries=p["retries"], api_version=p["api_version"], warn=self.warn, scrubber=self.scrub,
                 pool_size=max(10, p.get("parallel") or 0),

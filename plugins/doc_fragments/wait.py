@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options for waiting until a deployment has finished (argspec: plugins/modules/intel_deploy.py)."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  wait:
+    description:
+      - Whether to wait until the deployment this task started has finished.
+      - Without waiting, the task returns as soon as the server has accepted the request; a deployment
+        can take several minutes.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait at most. When they pass first, the task fails and reports the last
+        status it read.
+      - An expired login session during a long wait is renewed, and transient server errors are retried,
+        so the wait is bounded by this timeout rather than by the session's lifetime.
+    type: int
+    default: 900
+  wait_sleep:
+    description:
+      - Seconds between two reads of the deployment status while waiting.
+    type: int
+    default: 10
+notes:
+  - "Inferred about the server (no public source states it): a deployment has finished when the status
+    shows no C(pending_revision) and a C(current_revision) past the newest one seen before the request
+    (the pending one, if another deployment was still running), or, when nothing was pending before, a
+    C(modified_at) later than both the request and the status seen before it."
+"""

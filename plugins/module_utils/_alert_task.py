@@ -1,0 +1,90 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Alerts raised by deployed intel: listing them with filters, and setting one alert's state."""
+
+from __future__ import annotations
+
+import itertools
+
+from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import (
+    format_timestamp,
+    parse_timestamp,
+)
+
+# The list filter takes the first four (reference §9.1); an update takes all six.
+ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
+
+
+def find_alerts(client, intel_id=None, intel_name=None, states=None, since=None, limit=None):
+    """Alert records matching every given filter, reading all pages (up to `limit` alerts).
+
+    `intel_name` matches documents by exact name; alerts of several such documents come document
+    by document, each in the server's order.
+    """
+    if limit is not None and limit < 1:
+        raise InvalidInput("limit must be at least 1")
+    params = {}
+    if states:
+        params["state"] = list(states)  # sent as a repeated query parameter
+    if since is not None:
+        moment = parse_timestamp(since)
+        if moment is None:
+            raise InvalidInput(f"since must be an ISO 8601 timestamp such as 2024-05-01T12:00:00Z, not {since!r}")
+        params["alertedAtFrom"] = format_timestamp(moment)
+    if intel_name is not None:
+        intel_ids = [intel["id"] for intel in IntelStore(client).list_intels(name=intel_name)]
+    else:
+        intel_ids = [intel_id]
+    page_size = min(limit or _wire.PAGE_LIMIT, _wire.PAGE_LIMIT)
+    # Lazy: pages are read only until `limit` alerts are found.
+    listings = (client.paginate(client.api_path(_wire.ALERTS), _with_intel(params, doc_id), page_size=page_size)
+                for doc_id in intel_ids)
+    alerts = {}
+    for alert in itertools.chain.from_iterable(listings):
+        if limit is not None and len(alerts) >= limit:
+            break
+        # An alert raised while paging can shift the pages; keep each alert once.
+        alerts.setdefault(alert.get("id"), alert)
+    return [to_record(alert) for alert in alerts.values()]
+
+
+def _with_intel(params, intel_id):
+    return dict(params) if intel_id is None else dict(params, intelDocId=intel_id)
+
+
+def ensure_alert_state(client, alert_id, state, check_mode, diff):
+    """Give alert `alert_id` the state `state` unless it has it already; returns the module result."""
+    path = client.api_path(_wire.ALERT, alert_id=alert_id)
+    current = client.get_or_none(path)
+    if current is None:
+        raise InvalidInput(f"there is no alert with id {alert_id}")
+    changed = current.get("state") != state
+    after = dict(current, state=state)
+    if changed and not check_mode:
+        after = _alert_in(_put_state(client, alert_id, state), alert_id) or client.get(path)
+    result = dict(changed=changed, alert=to_record(after if changed else current))
+    if diff:
+        header = f"alert {alert_id}"
+        result["diff"] = dict(before={"state": current.get("state")}, after={"state": state},
+                              before_header=header, after_header=header)
+    return result
+
+
+def _put_state(client, alert_id, state):
+    if client.api_version == "3":
+        # 3.x updates alerts only in bulk, with the ids in the body.
+        return client.put(client.api_path(_wire.ALERTS_BULK), json_body={"state": state, "id": [alert_id]})
+    return client.put(client.api_path(_wire.ALERT, alert_id=alert_id), json_body={"state": state})
+
+
+def _alert_in(answer, alert_id):
+    """The updated alert from a PUT answer (one object or a list of them), or None if it holds none."""
+    candidates = answer if isinstance(answer, list) else [answer]
+    for candidate in candidates:
+        if isinstance(candidate, dict) and candidate.get("id") == alert_id and "state" in candidate:
+            return candidate
+    return None

@@ -1,0 +1,159 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: intel_deploy
+short_description: Deploy all Tanium Threat Response intel to the endpoints
+version_added: 0.1.0
+description:
+  - Starts a deployment of all intel on the Threat Response server (the server always deploys
+    everything, never one document), and optionally waits until that deployment has finished.
+  - A deployment takes minutes and later requests queue behind it, so deploy once after all changes,
+    not after each one.
+  - Deploying is an action, not a state, so the task reports a change every time it starts one.
+author:
+  - Tanium Threat Response collection maintainers (@tanium-threat-response)
+options: {}
+extends_documentation_fragment:
+  - tanium.threat_response.connection
+  - tanium.threat_response.wait
+  - tanium.threat_response.attributes
+attributes:
+  check_mode:
+    support: full
+    description: Reads the current status and reports a change, sending no deploy request.
+  diff_mode:
+    support: none
+    description: A deployment has no before and after to show.
+notes:
+  - The deploy request is sent again only when the server surely did not act on it (HTTP 429 or 503, or no
+    connection made). After a gateway error or a dropped connection the task fails instead, as a second
+    request would queue a second deployment.
+seealso:
+  - module: tanium.threat_response.intel_status_info
+  - module: tanium.threat_response.alert_info
+"""
+
+EXAMPLES = r"""
+- name: Start a deployment and move on
+  tanium.threat_response.intel_deploy:
+  register: deployment
+
+- name: Deploy and wait up to 30 minutes, reading the status every 30 seconds
+  tanium.threat_response.intel_deploy:
+    wait: true
+    wait_timeout: 1800
+    wait_sleep: 30
+
+- name: Deploy only when an upload changed something
+  tanium.threat_response.intel_deploy:
+    wait: true
+  when: upload is changed
+
+- name: Deploy on a second server, logging in with a username and password
+  tanium.threat_response.intel_deploy:
+    url: https://tanium-staging.example.com
+    username: automation
+    password: "{{ vault_tanium_password }}"
+    ca_path: /etc/pki/tanium-ca.pem
+    wait: true
+"""
+
+RETURN = r"""
+task_id:
+  description: Id of the server task that runs the deployment; null in check mode.
+  returned: always
+  type: int
+  sample: 779
+status:
+  description:
+    - The deployment status after the task (at the end of the wait, with O(wait)); in check mode, the
+      status before it. Also returned when the wait times out, holding the last status read.
+  returned: always
+  type: dict
+  contains:
+    created_at:
+      description: When the first intel package was created (ISO 8601, UTC).
+      type: str
+      sample: "2021-05-02T19:18:00.685Z"
+    modified_at:
+      description: When the last deployment finished (ISO 8601, UTC).
+      type: str
+      sample: "2021-07-14T10:17:13.050Z"
+    current_revision:
+      description: Revision of the deployed intel package, incremented by each deployment.
+      type: int
+      sample: 10
+    current_size:
+      description: Size of the deployed intel package in bytes.
+      type: int
+      sample: 2000
+    pending_revision:
+      description: Revision of the package being deployed; null when nothing is pending.
+      type: int
+      sample: null
+    pending_size:
+      description: Size of the package being deployed; null when nothing is pending.
+      type: int
+      sample: null
+    deployed:
+      description: True when nothing is pending (derived from RV(status.pending_revision)).
+      type: bool
+      sample: true
+elapsed:
+  description: Seconds from the deploy request to the end of the task; 0 in check mode.
+  returned: always
+  type: float
+  sample: 312.4
+"""
+
+import time
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import (
+    DeploymentTimeout,
+    read_status,
+    start_deployment,
+    status_record,
+    wait_for_deployment,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import utc_now
+
+
+def deploy(module):
+    client, params = module.client, module.params
+    if params["wait_sleep"] < 1 or params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_sleep must be at least 1 and wait_timeout must not be negative")
+    before = read_status(client)
+    if module.check_mode:
+        return dict(changed=True, task_id=None, status=status_record(before), elapsed=0.0)
+    started, requested_at = time.monotonic(), utc_now()
+    task_id = start_deployment(client)
+    if not params["wait"]:
+        status = read_status(client)
+    else:
+        try:
+            status = wait_for_deployment(client, before, requested_at, params["wait_timeout"], params["wait_sleep"])
+        except DeploymentTimeout as timeout:
+            module.fail_json(msg=str(timeout), changed=True, task_id=task_id, status=status_record(timeout.last_status),
+                             elapsed=round(time.monotonic() - started, 1))
+    return dict(changed=True, task_id=task_id, status=status_record(status), elapsed=round(time.monotonic() - started, 1))
+
+
+def main():
+    module = ThreatResponseModule(
+        # Documented in plugins/doc_fragments/wait.py; the roles use the same names.
+        argument_spec=dict(
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=900),
+            wait_sleep=dict(type="int", default=10),
+        ),
+    )
+    module.run(deploy)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""intel_deploy and intel_status_info through ansible-playbook against the emulator (reference §7)."""
+
+import contextlib
+import threading
+import time
+
+import pytest
+
+from conftest import REPO
+
+DEPLOY_PATH = "/plugin/products/threat-response/api/v1/intel/deploy"
+STATUS_PATH = "/plugin/products/threat-response/api/v1/intel/status"
+APT18 = REPO / "tests" / "fixtures" / "corpus" / "openioc" / "APT18_0ae061d7-c624-4a84-8adf-00281b97797b.ioc"
+
+
+def deploy_task(task_name="deploy", **options):
+    return {"name": task_name, "tanium.threat_response.intel_deploy": options}
+
+
+def requests_to(emulator, method, path):
+    return [entry for entry in emulator.journal if (entry["method"], entry["path"]) == (method, path)]
+
+
+@contextlib.contextmanager
+def fault_during_wait(emulator, **fault):
+    """Add a one-time fault on status reads as soon as the deploy request has been served."""
+
+    def add_after_deploy():
+        deadline = time.monotonic() + 60
+        while not requests_to(emulator, "POST", DEPLOY_PATH) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        emulator.add_fault(method="GET", path="intel/status$", times=1, **fault)
+
+    watcher = threading.Thread(target=add_after_deploy, daemon=True)
+    watcher.start()
+    yield
+    watcher.join()
+
+
+def status_reads_after_the_deploy(emulator):
+    journal = emulator.journal
+    deploy_seq = next(entry["seq"] for entry in journal if entry["path"] == DEPLOY_PATH)
+    return [entry for entry in journal if entry["path"] == STATUS_PATH and entry["seq"] > deploy_seq]
+
+
+@pytest.mark.emulator(deploy_delay=2)
+def test_wait_returns_after_the_deployment_with_the_revision_advanced(emulator, run_playbook):
+    run = run_playbook([deploy_task(wait=True, wait_sleep=1)])
+    assert run.rc == 0, run.output
+    result = run.task("deploy")
+    assert result["changed"] is True and isinstance(result["task_id"], int)
+    assert result["status"]["deployed"] is True and result["status"]["pending_revision"] is None
+    assert result["status"]["current_revision"] == 1 == emulator.deploy_status()["currentRevision"]
+    assert 1.5 <= result["elapsed"] < 30
+    (post,) = requests_to(emulator, "POST", DEPLOY_PATH)
+    # A JSON body of `{}`: an empty JSON body is a 400 (quirk Q9).
+    assert (post["status"], post["content_type"], post["body_size"]) == (200, "application/json", 2)
+    assert len(status_reads_after_the_deploy(emulator)) >= 2
+
+
+@pytest.mark.emulator(deploy_delay=0.5)
+def test_without_wait_it_returns_the_pending_status_at_once(emulator, run_playbook):
+    run = run_playbook([deploy_task()])
+    assert run.rc == 0, run.output
+    result = run.task("deploy")
+    assert result["changed"] is True
+    assert (result["status"]["pending_revision"], result["status"]["deployed"]) == (1, False)
+    assert len(requests_to(emulator, "POST", DEPLOY_PATH)) == 1
+
+
+@pytest.mark.emulator(deploy_delay=2)
+def test_wait_shorter_than_the_deployment_fails_with_the_last_status(emulator, run_playbook):
+    run = run_playbook([dict(deploy_task(wait=True, wait_timeout=1, wait_sleep=1), ignore_errors=True)])
+    assert run.status("deploy") == "failed"
+    result = run.task("deploy")
+    assert "had not finished after 1 seconds" in result["msg"]
+    assert '"pending_revision": 1' in result["msg"] and '"current_revision": 0' in result["msg"]
+    assert result["changed"] is True and isinstance(result["task_id"], int)
+    assert result["status"]["deployed"] is False
+
+
+@pytest.mark.emulator(deploy_delay=2)
+def test_a_login_session_that_expires_during_the_wait_is_renewed(emulator, run_playbook):
+    # An empty API token counts as none, so the module logs in with the username and password.
+    login = {"TANIUM_API_TOKEN": "", "TANIUM_USERNAME": emulator.username, "TANIUM_PASSWORD": emulator.password}
+    with fault_during_wait(emulator, action="expire_sessions"):
+        run = run_playbook([deploy_task(wait=True, wait_sleep=1)], env=login)
+    assert run.rc == 0, run.output
+    assert run.task("deploy")["status"]["deployed"] is True
+    reads = status_reads_after_the_deploy(emulator)
+    expired = next(index for index, entry in enumerate(reads) if entry["fault"] == "expire_sessions")
+    assert (reads[expired]["status"], reads[expired + 1]["status"]) == (401, 200)
+    assert reads[expired + 1]["auth"] == "session"
+    logins = [entry for entry in emulator.journal if entry["path"] == "/api/v2/session/login"]
+    assert len(logins) >= 2 and all(entry["status"] == 200 for entry in logins)
+    assert emulator.password not in run.output
+
+
+@pytest.mark.emulator(deploy_delay=2)
+def test_a_transient_503_during_the_wait_is_retried(emulator, run_playbook):
+    with fault_during_wait(emulator, status=503, retry_after=0):
+        run = run_playbook([deploy_task(wait=True, wait_sleep=1)])
+    assert run.rc == 0, run.output
+    assert run.task("deploy")["status"]["deployed"] is True
+    reads = status_reads_after_the_deploy(emulator)
+    failed = next(index for index, entry in enumerate(reads) if entry["status"] == 503)
+    assert reads[failed + 1]["status"] == 200 and reads[-1]["status"] == 200
+
+
+def test_check_mode_reports_a_change_and_sends_no_deploy(emulator, run_playbook):
+    run = run_playbook([deploy_task(wait=True)], check=True)
+    assert run.rc == 0, run.output
+    result = run.task("deploy")
+    assert (result["changed"], result["task_id"]) == (True, None)
+    assert result["status"]["current_revision"] == 0
+    assert emulator.writes() == []
+
+
+def test_status_info_reports_the_server_status_and_one_documents_deployment(emulator, run_playbook):
+    apt18 = emulator.seed_intel(APT18.read_bytes(), APT18.name)
+    tasks = [
+        {"name": "before", "tanium.threat_response.intel_status_info": {"name": apt18["name"]}},
+        deploy_task(wait=True, wait_sleep=1),
+        {"name": "after", "tanium.threat_response.intel_status_info": {"id": apt18["id"]}},
+        {"name": "missing", "tanium.threat_response.intel_status_info": {"id": 9999}},
+        {"name": "plain", "tanium.threat_response.intel_status_info": {}},
+    ]
+    run = run_playbook(tasks)
+    assert run.rc == 0, run.output
+    before, after = run.task("before"), run.task("after")
+    assert before["changed"] is False and before["status"]["current_revision"] == 0
+    assert before["intel"]["id"] == apt18["id"] and before["intel"]["last_deployment_timestamp"] is None
+    assert before["intel"]["deployed"] is False
+    assert after["status"] == dict(after["status"], current_revision=1, pending_revision=None, deployed=True)
+    assert after["intel"]["deployed"] is True and after["intel"]["last_deployment_timestamp"]
+    assert run.task("missing")["intel"] is None
+    assert "intel" not in run.task("plain") and run.task("plain")["status"]["deployed"] is True
+    assert [entry["method"] for entry in emulator.writes()] == ["POST"]
+
+
+def test_status_info_refuses_a_name_that_two_documents_share(emulator, run_playbook):
+    ids = [emulator.seed_intel(APT18.read_bytes(), APT18.name)["id"] for copy in ("first", "second")]
+    name = emulator.intels()[0]["name"]
+    task = {"name": "status", "ignore_errors": True, "tanium.threat_response.intel_status_info": {"name": name}}
+    run = run_playbook([task])
+    assert run.status("status") == "failed"
+    assert f"ids {ids[0]}, {ids[1]}" in run.task("status")["msg"]
