@@ -7,6 +7,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
+    files_under,
     require_controller,
     resolve_source,
 )
@@ -22,9 +23,11 @@ class ActionModule(ActionBase):
             documents = module_args.get("documents") or []
             if not isinstance(documents, list):
                 raise AnsibleActionFail("documents must be a list of intel entries")
-            if any(isinstance(entry, dict) and entry.get("src") is not None for entry in documents):
+            paths = module_args.get("paths") or []
+            if paths or any(isinstance(entry, dict) and entry.get("src") is not None for entry in documents):
                 require_controller(self, "tanium.threat_response.intel_sync")
             module_args["documents"] = [self._resolved(entry) for entry in documents]
+            module_args["paths"] = [found for path in paths for found in files_under(resolve_source(self, path))]
         except AnsibleActionFail as failure:
             result.update(failure.result)
             return result

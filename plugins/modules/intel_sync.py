@@ -24,9 +24,10 @@ options:
   documents:
     description:
       - The intel documents, each given like one M(tanium.threat_response.intel) task.
+      - O(documents) and O(paths) may both be given; at least one of them must be.
     type: list
     elements: dict
-    required: true
+    default: []
     suboptions:
       src:
         description:
@@ -58,6 +59,14 @@ options:
           - When neither this nor O(labels) is given, the document keeps its labels and gains O(managed_label).
         type: list
         elements: str
+  paths:
+    description:
+      - Files, or directories whose files are all taken (recursively, in sorted order, skipping hidden
+        files and directories), each added to O(documents) as an entry with only C(src).
+      - Relative paths are looked up like O(documents[].src).
+    type: list
+    elements: path
+    default: []
   labels:
     description:
       - Label names every document carries (with its own O(documents[].labels) and O(managed_label)).
@@ -68,6 +77,8 @@ options:
     description:
       - Delete the documents that carry O(managed_label) but are not in O(documents).
       - Documents without that label are never deleted.
+      - An empty set with O(purge) is refused, as it would delete every managed document; use
+        M(tanium.threat_response.intel) with O(tanium.threat_response.intel#module:state=absent) for that.
     type: bool
     default: false
   managed_label:
@@ -170,6 +181,7 @@ partial:
   sample: [{name: APT18, action: create}]
 """
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
     apply_sync,
@@ -184,7 +196,10 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._module imp
 
 def sync(module):
     params = module.params
-    desired = read_entries(params["documents"], params["max_size"], params["labels"])
+    entries = params["documents"] + [{"src": path} for path in params["paths"]]
+    if not entries and params["purge"]:
+        raise InvalidInput("no documents given: refusing to purge every managed document with an empty set")
+    desired = read_entries(entries, params["max_size"], params["labels"])
     store = IntelStore(module.client)
     changes = plan_sync(store, desired, params["managed_label"], params["purge"])
     results = apply_sync(store, changes, params["parallel"], module.check_mode)
@@ -201,8 +216,9 @@ def sync(module):
 def main():
     module = ThreatResponseModule(
         argument_spec=dict(
-            documents=dict(type="list", elements="dict", required=True, options=DOCUMENT_OPTIONS,
+            documents=dict(type="list", elements="dict", default=[], options=DOCUMENT_OPTIONS,
                            mutually_exclusive=[("src", "content")], required_one_of=[("src", "content")]),
+            paths=dict(type="list", elements="path", default=[]),
             labels=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=False),
             managed_label=dict(type="str", default="managed-by-ansible"),

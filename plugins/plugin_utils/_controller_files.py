@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleActionFail, AnsibleError
 
 
@@ -13,6 +15,17 @@ def resolve_source(action, src):
         return action._find_needle("files", src)
     except AnsibleError as error:
         raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
+
+
+def files_under(path):
+    """A file as itself; a directory as every file below it, sorted, without hidden files or directories."""
+    if not os.path.isdir(path):
+        return [path]
+    found = []
+    for directory, subdirectories, files in os.walk(path):
+        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
+        found.extend(os.path.join(directory, name) for name in files if not name.startswith("."))
+    return sorted(found)
 
 
 def require_controller(action, module_name):
