@@ -1,7 +1,7 @@
-"""`make demo`: start the bundled emulator, run the demo playbooks against it, stop it.
+"""`make demo`: start the bundled emulator, run the rollout and hash-hunt playbooks against it, stop it.
 
 The emulator keeps its state and TLS files under .build/demo, so a second `make demo` talks to the
-same server state (and shows an unchanged re-run).
+same server state and shows an unchanged re-run: nothing uploaded, nothing deployed.
 """
 
 import json
@@ -13,17 +13,35 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STATE = REPO / ".build" / "demo"
-PLAYBOOKS = [REPO / "demo" / "list_intel.yml"]
-SEED = REPO / "tests" / "fixtures" / "corpus" / "openioc"
+CORPUS = REPO / "tests" / "fixtures" / "corpus"
+# Published intel from the test corpus (see tests/fixtures/corpus/SOURCES.md), one of each format.
+SAMPLE_INTEL = [
+    CORPUS / "openioc" / "APT18_0ae061d7-c624-4a84-8adf-00281b97797b.ioc",
+    CORPUS / "openioc" / "APT28_0ff58bf9-1c07-42f6-b135-b18c139f631a.ioc",
+    CORPUS / "openioc" / "SHARPERSIST (UTILITY).ioc",
+    CORPUS / "stix1" / "malware-indicator-for-file-hash.xml",
+    CORPUS / "yara" / "FIN4_MACROCHECK.yara",
+    CORPUS / "yara" / "apt_hatman.yar",
+    REPO / "tests" / "fixtures" / "handwritten" / "signal_rundll32.json",
+]
+# Two files that two endpoints of the emulator's fleet hold (tests/emulator/fleet.json).
+HUNTED_HASHES = ["b8cf3640443c280fbfb12c279309ca09", "fa7a74457a2babb7013adedb48aae2bb"]
+PLAYS = [
+    ("tanium.threat_response.rollout", {
+        "intel_rollout_documents": [{"src": str(path)} for path in SAMPLE_INTEL],
+        "intel_rollout_labels": ["demo"], "intel_rollout_wait_sleep": 1}),
+    ("tanium.threat_response.hash_hunt", {
+        "hash_hunt_name": "DEMO INCIDENT - SVCHELPER DROPPER", "hash_hunt_hashes": HUNTED_HASHES,
+        "hash_hunt_wait_sleep": 1, "hash_hunt_alert_wait": 10}),
+]
 
 
 def start_emulator():
     STATE.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "emulator", "--state-file", str(STATE / "state.json"),
-               "--tls-dir", str(STATE / "tls"), "--seed-dir", str(SEED), "--deploy-delay", "2"]
+               "--tls-dir", str(STATE / "tls"), "--deploy-delay", "2"]
     process = subprocess.Popen(command, cwd=REPO / "tests", stdout=subprocess.PIPE, text=True)
-    ready = json.loads(process.stdout.readline())
-    return process, ready
+    return process, json.loads(process.stdout.readline())
 
 
 def main():
@@ -31,11 +49,13 @@ def main():
     print(f"Threat Response emulator on {ready['url']} (CA {ready['ca_file']})", flush=True)
     env = dict(os.environ, TANIUM_URL=ready["url"], TANIUM_API_TOKEN=ready["api_token"],
                TANIUM_CA_PATH=ready["ca_file"], ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_DISPLAY_SKIPPED_HOSTS="false",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
     try:
-        for playbook in PLAYBOOKS:
-            completed = subprocess.run([ansible_playbook, str(playbook)], env=env, check=False)
+        for playbook, extra_vars in PLAYS:
+            completed = subprocess.run([ansible_playbook, playbook, "-e", json.dumps(extra_vars)], env=env,
+                                       check=False)
             if completed.returncode != 0:
                 return completed.returncode
         return 0

@@ -21,15 +21,19 @@ class PlaybookRun:
     stderr: str
     results: list = field(default_factory=list)
 
+    def _named(self, name):
+        """Entries of the task with that name; role tasks match without their "role : " prefix."""
+        return [entry for entry in self.results if entry["task"] == name or entry["task"].endswith(f" : {name}")]
+
     def task(self, name):
         """The result of the task with that name (the last one, if it ran in a loop)."""
-        matches = [entry for entry in self.results if entry["task"] == name]
+        matches = self._named(name)
         assert matches, f"task {name!r} did not run; ran: {[entry['task'] for entry in self.results]}\n{self.stdout}"
         return matches[-1]["result"]
 
     def status(self, name):
         """"ok", "failed" (also when errors are ignored), "skipped" or "unreachable"."""
-        return [entry for entry in self.results if entry["task"] == name][-1]["status"]
+        return self._named(name)[-1]["status"]
 
     @property
     def output(self):
