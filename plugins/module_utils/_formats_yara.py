@@ -66,6 +66,19 @@ def check_yara(text: str) -> int:
     return rule_count
 
 
+def yara_outline(text: str) -> tuple:
+    """(the modules the file imports, in file order without repeats, its number of rules), for a file
+    that check_yara accepts; the applicability check compares the imports with what the server offers."""
+    lines = _Lines(text)
+    tokens = list(_tokenize(text, lines))
+    imports = dict.fromkeys(
+        argument.text[1:-1]
+        for keyword, argument in zip(tokens, tokens[1:])
+        if keyword.kind == "ident" and keyword.text == "import" and argument.kind == "string"
+    )
+    return tuple(imports), _check_structure(tokens, lines)
+
+
 class _Lines:
     def __init__(self, text: str):
         self._starts = [match.end() for match in re.finditer("\n", text)]

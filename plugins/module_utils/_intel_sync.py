@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import summary_line
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier, map_parallel
@@ -154,6 +155,19 @@ def remove_concurrent_copies(store, changes, results):
             result.clear()
             result.update(copies[0])
     return warnings
+
+
+def document_entries(desired_set, changes, results, reports):
+    """One entry per listed document: what happened to it and what Threat Response can evaluate in it."""
+    entries = []
+    for desired, change, result, report in zip(desired_set, changes, results, reports):
+        document = result or change.current or {}
+        entry = dict(name=change.name, type=desired.type, source=desired.document.source, action=change.action,
+                     id=document.get("id"), applicability=report)
+        if report and report["findings"]:
+            entry["applicability_summary"] = summary_line(change.name, report)
+        entries.append(entry)
+    return entries
 
 
 def summarize(changes, results):

@@ -11,6 +11,11 @@ from __future__ import annotations
 import os
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _formats
+from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import (
+    applicability_report,
+    applicability_warning,
+    unknown_terms,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import (
     DesiredIntel,
@@ -71,6 +76,28 @@ def _check_declared(document, name, description):
                 f"{document.type} document declares ({declared!r}); change it in the document instead")
 
 
+APPLICABILITY_OPTION = dict(type="str", default="warn", choices=["warn", "error", "ignore"])
+
+
+def assess_applicability(desired_set, mode, warn):
+    """The applicability report of each document (None without one), checked before any write.
+
+    `warn`: one warning per document with unknown terms; `error`: those documents fail the task;
+    `ignore`: no analysis at all.
+    """
+    if mode == "ignore":
+        return [None] * len(desired_set)
+    reports = [applicability_report(item.document) if item.document is not None else None for item in desired_set]
+    warnings = [applicability_warning(item.document, report)
+                for item, report in zip(desired_set, reports) if report is not None and unknown_terms(report)]
+    if warnings and mode == "error":
+        raise InvalidInput("applicability is error and Threat Response may not evaluate every term, so nothing "
+                           "was written: " + "; ".join(warnings))
+    for warning in warnings:
+        warn(warning)
+    return reports
+
+
 def lookup_current(store, desired):
     """The server document `desired` is, or None; raises DuplicateIntelError when several are."""
     if desired.intel_id is not None:
@@ -91,9 +118,9 @@ def lookup_current(store, desired):
     return store.with_contents(single_match(desired, by_name))
 
 
-def intel_result(change, document, label_names, diff, check_mode):
+def intel_result(change, document, label_names, diff, check_mode, applicability):
     """The module result for one planned-and-applied (or, in check mode, predicted) change."""
-    result = dict(changed=change.changed, action=change.action, intel=None)
+    result = dict(changed=change.changed, action=change.action, intel=None, applicability=applicability)
     if document is not None:
         record = to_record(document)
         if check_mode:

@@ -70,6 +70,14 @@ options:
       - Largest document accepted, in bytes. A larger file is refused before it is read in full.
     type: int
     default: 10485760
+  applicability:
+    description:
+      - What to do when the document uses terms Threat Response may not evaluate (see RV(applicability)).
+      - V(warn) uploads it and warns once, naming the terms; V(error) fails before anything is written;
+        V(ignore) skips the analysis.
+    type: str
+    choices: [warn, error, ignore]
+    default: warn
 extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.attributes
@@ -83,6 +91,9 @@ notes:
     description and label set match. A re-run of the same input never reports a change."
   - "Updates use PUT and keep the server's stored intrinsic id, as the server otherwise creates a new
     document; if it does anyway, the stray copy is deleted and the task fails."
+  - "Applicability: the terms of the document are compared with a table of what Threat Response is known
+    or likely to evaluate, built from public sources and in large part inferred; see the collection's
+    C(docs/applicability.md)."
   - "Inferred about the server (no public source confirms it): the C(description) header sets a YARA
     document's description; a CybOX document's server type may read V(cybox) or V(stix)."
 seealso:
@@ -153,6 +164,18 @@ intel:
     revision_id: 2
     label_ids: [1, 16]
     labels: [APT, Windows]
+applicability:
+  description:
+    - What Threat Response can evaluate in the document; C(findings) lists every term that is not known.
+    - Null with O(state=absent) or O(applicability=ignore).
+  returned: always
+  type: dict
+  sample:
+    known: 3
+    probable: 1
+    unknown: 1
+    findings:
+      - {term: urlMonitorEvent/requestUrl, level: unknown, detail: "1 item; no URL telemetry is documented"}
 diff:
   description: Before and after of name, description, type, md5, size, revision and labels (with C(--diff)).
   returned: when diff mode is on
@@ -166,7 +189,9 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_appl
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import plan_change
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
+    APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
+    assess_applicability,
     desired_intel,
     intel_result,
     lookup_current,
@@ -177,6 +202,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._module imp
 def ensure_intel(module):
     params = module.params
     desired = desired_intel(params, params["max_size"], state=params["state"], intel_id=params["id"])
+    mode = params["applicability"] if params["state"] == "present" else "ignore"
+    (applicability,) = assess_applicability([desired], mode, module.warn)
     store = IntelStore(module.client)
     current = lookup_current(store, desired)
     needs_labels = desired.labels is not None or (current or {}).get("labelIds")
@@ -185,7 +212,7 @@ def ensure_intel(module):
     document = IntelApplier(store, module.check_mode).apply(change)
     if change.labels_to_attach and not module.check_mode:
         label_names = store.label_names_by_id()
-    return intel_result(change, document, label_names, module._diff, module.check_mode)
+    return intel_result(change, document, label_names, module._diff, module.check_mode, applicability)
 
 
 def main():
@@ -195,6 +222,7 @@ def main():
             id=dict(type="int"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             max_size=dict(type="int", default=10485760),
+            applicability=APPLICABILITY_OPTION,
         ),
         mutually_exclusive=[("src", "content")],
         required_if=[("state", "present", ("src", "content"), True),

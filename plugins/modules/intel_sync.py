@@ -96,6 +96,14 @@ options:
       - Largest document accepted, in bytes; a larger file is refused before it is read in full.
     type: int
     default: 10485760
+  applicability:
+    description:
+      - What to do when documents use terms Threat Response may not evaluate (see RV(documents[].applicability)).
+      - V(warn) uploads them and warns once per document, naming the terms; V(error) fails before anything is
+        written; V(ignore) skips the analysis.
+    type: str
+    choices: [warn, error, ignore]
+    default: warn
 extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.attributes
@@ -167,6 +175,42 @@ deleted:
   type: list
   elements: dict
   sample: [{name: OLD CAMPAIGN (REPORT), id: 12, type: openioc}]
+documents:
+  description: One entry per listed document, in order, with what happened to it and its applicability.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The document's name.
+      type: str
+    type:
+      description: Its type.
+      type: str
+    source:
+      description: The C(src) path, or C(content).
+      type: str
+    action:
+      description: V(create), V(update) or V(unchanged).
+      type: str
+    id:
+      description: Server id (null for a document that check mode would create).
+      type: int
+    applicability:
+      description: As M(tanium.threat_response.intel) returns it; null with O(applicability=ignore).
+      type: dict
+    applicability_summary:
+      description: One line with the counts and the terms that are not known, when there are any.
+      type: str
+      returned: when the document has applicability findings
+  sample:
+    - name: SHARPERSIST (UTILITY)
+      type: openioc
+      source: /srv/intel/SHARPERSIST (UTILITY).ioc
+      action: create
+      id: 514
+      applicability: {known: 1, probable: 0, unknown: 10, findings: [{term: processEvent/processCmdLine, level: unknown}]}
+      applicability_summary: "SHARPERSIST (UTILITY): 1 known, 0 probable, 10 unknown item(s); unknown: processEvent/processCmdLine"
 diff:
   description: Before and after (name, description, type, md5, size, revision, labels) of each changed document.
   returned: when diff mode is on
@@ -185,12 +229,17 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
     apply_sync,
+    document_entries,
     plan_sync,
     read_entries,
     remove_concurrent_copies,
     summarize,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import DOCUMENT_OPTIONS
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
+    APPLICABILITY_OPTION,
+    DOCUMENT_OPTIONS,
+    assess_applicability,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 
 
@@ -200,13 +249,15 @@ def sync(module):
     if not entries and params["purge"]:
         raise InvalidInput("no documents given: refusing to purge every managed document with an empty set")
     desired = read_entries(entries, params["max_size"], params["labels"])
+    reports = assess_applicability(desired, params["applicability"], module.warn)
     store = IntelStore(module.client)
     changes = plan_sync(store, desired, params["managed_label"], params["purge"])
     results = apply_sync(store, changes, params["parallel"], module.check_mode)
     if not module.check_mode:
         for warning in remove_concurrent_copies(store, changes, results):
             module.warn(warning)
-    result = dict(changed=any(change.changed for change in changes), **summarize(changes, results))
+    result = dict(changed=any(change.changed for change in changes), **summarize(changes, results),
+                  documents=document_entries(desired, changes, results, reports))
     if module._diff:
         result["diff"] = [dict(before=change.before(), after=change.after(), before_header=change.name,
                                after_header=change.name) for change in changes if change.changed]
@@ -224,6 +275,7 @@ def main():
             managed_label=dict(type="str", default="managed-by-ansible"),
             parallel=dict(type="int", default=4),
             max_size=dict(type="int", default=10485760),
+            applicability=APPLICABILITY_OPTION,
         ),
     )
     module.run(sync)

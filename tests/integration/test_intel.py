@@ -152,3 +152,24 @@ def test_a_different_name_option_for_a_self_named_document_is_an_error(emulator,
     assert run.rc != 0
     assert "differs from the name the openioc document declares" in run.task("upload")["msg"]
     assert writes(emulator) == []
+
+
+COBALT = CORPUS / "openioc" / "POTENTIAL COBALT STRIKE PROFILE (FAMILY).ioc"
+
+
+def test_applicability_error_fails_naming_the_terms_with_no_write(emulator, run_playbook):
+    run = run_playbook([intel_task("upload", src=str(COBALT), applicability="error")])
+    assert run.rc != 0
+    message = run.task("upload")["msg"]
+    assert "urlMonitorEvent/" in message and "nothing was written" in message
+    assert emulator.journal == []
+
+
+def test_applicability_warn_uploads_and_warns_once(emulator, run_playbook):
+    run = run_playbook([intel_task("upload", src=str(COBALT))])
+    assert run.rc == 0, run.output
+    result = run.task("upload")
+    assert result["action"] == "create" and len(emulator.intels()) == 1
+    (warning,) = result["warnings"]
+    assert "urlMonitorEvent/" in warning and str(COBALT) in warning
+    assert {finding["level"] for finding in result["applicability"]["findings"]} >= {"unknown"}

@@ -97,3 +97,18 @@ def test_check_mode_returns_the_plan_with_zero_writes(emulator, run_playbook):
     assert len(result["created"]) == 6 and len(result["diff"]) == 6
     assert result["diff"][0]["after"]["labels"] == ["APT", "managed-by-ansible"]
     assert writes(emulator) == [] and emulator.intels() == []
+
+
+def test_applicability_is_returned_per_document_and_error_writes_nothing(emulator, run_playbook):
+    cobalt = CORPUS / "openioc" / "POTENTIAL COBALT STRIKE PROFILE (FAMILY).ioc"
+    apt18 = CORPUS / "openioc" / "APT18_0ae061d7-c624-4a84-8adf-00281b97797b.ioc"
+    refused = run_playbook([sync_task("sync", [apt18, cobalt], applicability="error")])
+    assert refused.rc != 0 and "urlMonitorEvent/" in refused.task("sync")["msg"]
+    assert emulator.journal == []
+
+    run = run_playbook([sync_task("sync", [apt18, cobalt])])
+    assert run.rc == 0, run.output
+    documents = run.task("sync")["documents"]
+    assert [document["action"] for document in documents] == ["create", "create"]
+    assert "applicability_summary" in documents[1] and "urlMonitorEvent/" in documents[1]["applicability_summary"]
+    assert len(run.task("sync")["warnings"]) == 1

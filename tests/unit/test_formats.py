@@ -130,6 +130,17 @@ STIX2_DOCUMENTS = [
 ]
 
 HANDWRITTEN_DOCUMENTS = [
+    # The applicability check's fixtures (tests/unit/test_applicability.py).
+    ("applicability_console_import.yar", "yara", "", "applicability_console_import.yar",
+     "applicability_console_import.yar"),
+    ("applicability_known_items.ioc", "openioc", "1.0", "APPLICABILITY KNOWN ITEMS (TEST)",
+     "6f1c3e0a-7b52-4d8e-9a61-2c4b8d0e5f17"),
+    ("applicability_signal_mixed.json", "tanium-signal", "1.0",
+     "Applicability test: known, probable and unknown signal terms",
+     "Applicability test: known, probable and unknown signal terms"),
+    ("applicability_signal_unparsable.json", "tanium-signal", "1.0",
+     "Applicability test: condition the grammar does not know",
+     "Applicability test: condition the grammar does not know"),
     ("formats_cybox_md5_observables.xml", "cybox", "2.1", "Dropper installers by MD5",
      "example:Observable-5f1c2f0e-3d4b-4a7e-9c61-0b8f2d7e4a10"),
     # No Observable Title: the first id in document order is both identity and name.

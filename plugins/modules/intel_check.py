@@ -1,0 +1,239 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: intel_check
+short_description: Check local intel files without a server, including what Threat Response can evaluate
+version_added: 0.1.0
+description:
+  - Reads OpenIOC, STIX 1.x, CybOX, YARA and Tanium Signal files on the controller and reports, for each,
+    its type, name and identity, whether it is valid, and its applicability.
+  - "Applicability: every indicator item of a document gets a level: V(known) (the sources show Threat
+    Response evaluating it), V(probable) (it matches telemetry Tanium documents recording) or
+    V(unknown). Most of these levels are inferred, because Tanium publishes no list of the terms it
+    evaluates; see C(docs/applicability.md) in the collection for every source."
+  - It needs no server and no credentials, and sends nothing anywhere.
+  - An invalid document does not stop the analysis of the others.
+author:
+  - Tanium Threat Response collection maintainers (@tanium-threat-response)
+options:
+  src:
+    description:
+      - A file, or a directory whose files are all checked, recursively, in sorted order.
+        Hidden files and directories (names starting with C(.)) are skipped.
+      - A relative path is looked up like the C(template) module's, in the role's C(files/) directory
+        and then beside the playbook.
+      - The type of each file is detected from its content, never from its extension.
+      - At least one of O(src) and O(paths) is required; with both, all their files are checked.
+    type: path
+  paths:
+    description:
+      - More files to check, looked up like O(src); a directory in the list stands for its files.
+    type: list
+    elements: path
+  max_size:
+    description:
+      - Largest document accepted, in bytes. A larger file is reported invalid without being read.
+    type: int
+    default: 10485760
+  fail_on:
+    description:
+      - When the task fails. The result still holds every document's analysis, and C(msg) is then one
+        string, saying how many documents fail, followed by the line of each of them, separated by C(; ).
+      - V(invalid) fails when a document is invalid (Threat Response would refuse it).
+      - V(unknown) fails also when a valid document has a term of level V(unknown).
+      - V(never) only reports.
+    type: str
+    choices: [invalid, unknown, never]
+    default: invalid
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads local files; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+notes:
+  - "This module is not in the action group C(tanium.threat_response.all): it takes no connection
+    options, so C(module_defaults) for C(group/tanium.threat_response.all) do not apply to it."
+  - "Runs on the controller, where the files are; use C(connection: local) or C(delegate_to: localhost)."
+  - "The levels come from one table in the collection (C(plugins/module_utils/_applicability_terms.py));
+    docs/applicability.md explains each level and source, and how to propose a change."
+  - "A YARA file that imports a module outside the 11 Threat Response lists (pe, elf, dotnet, hash, cuckoo,
+    math, magic, macho, dex, string, time) counts all its rules as V(unknown): a YARA compiler without that
+    module rejects the whole file. A signal whose expression does not parse against the check's grammar
+    is one V(unknown) item, with a finding saying where parsing stopped."
+seealso:
+  - module: tanium.threat_response.intel
+  - module: tanium.threat_response.intel_sync
+"""
+
+EXAMPLES = r"""
+- name: Check every intel file kept in the repository before a rollout
+  tanium.threat_response.intel_check:
+    src: intel/
+  register: checked
+
+- name: Show one line per document
+  ansible.builtin.debug:
+    var: checked.msg
+
+- name: Fail the pipeline when any document uses a term Threat Response may not evaluate
+  tanium.threat_response.intel_check:
+    paths:
+      - intel/apt18.ioc
+      - intel/yara/FIN4_MACROCHECK.yara
+    fail_on: unknown
+
+- name: Only report, even on invalid files
+  tanium.threat_response.intel_check:
+    src: incoming/
+    fail_on: never
+  register: report
+"""
+
+RETURN = r"""
+documents:
+  description: One entry per file, in the order checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: Absolute path of the file on the controller.
+      type: str
+      sample: /home/ci/intel/APT18_0ae061d7-c624-4a84-8adf-00281b97797b.ioc
+    type:
+      description: Detected intel type; null for an invalid file.
+      type: str
+      sample: openioc
+    type_version:
+      description: Version of the type's format (C(1.0), C(1.1), C(1.2) ...); null for an invalid file.
+      type: str
+      sample: "1.0"
+    name:
+      description: The name the server would give the document (a YARA file's name is its file name).
+      type: str
+      sample: APT18 DEMONSTRATING HUSTLE (BLOG)
+    intrinsic_id:
+      description: The identity the document claims (OpenIOC or STIX id, YARA file name, signal id).
+      type: str
+      sample: 0ae061d7-c624-4a84-8adf-00281b97797b
+    valid:
+      description: Whether the document passed the checks made before any upload.
+      type: bool
+      sample: true
+    error:
+      description: Why the document is invalid; null when it is valid.
+      type: str
+      sample: "not well-formed XML at line 45, column 7 (unclosed token)"
+    applicability:
+      description:
+        - Indicator items per level and a finding for every term that is not V(known),
+          unknown ones first. Null for an invalid file.
+      type: dict
+      sample:
+        known: 16
+        probable: 5
+        unknown: 4
+        findings:
+          - term: FileItem/PEInfo/PETimeStamp
+            level: unknown
+            detail: "used by 3 indicator items; not among the file attributes Index records; ..."
+summary:
+  description: Counts over all documents; C(known), C(probable) and C(unknown) add up indicator items.
+  returned: always
+  type: dict
+  sample: {documents: 3, valid: 2, invalid: 1, with_unknown_terms: 1, known: 20, probable: 6, unknown: 4}
+msg:
+  description:
+    - One line per document, for a playbook to show.
+    - When the task fails, C(msg) is instead one string, described under O(fail_on).
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "/home/ci/intel/APT12.ioc: 16 known, 5 probable, 4 unknown item(s); unknown: Email/From, FileItem/PEInfo/PETimeStamp"
+    - "/home/ci/intel/empty.yar: invalid: is empty (0 bytes)"
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import (
+    applicability_report,
+    summary_line,
+    unknown_terms,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
+    IntelFormatError,
+    parse_document,
+    read_document,
+)
+
+# What makes a document fail the task, per fail_on.
+_FAILING = {"invalid": "are invalid", "unknown": "are invalid or have terms of level unknown"}
+
+
+def check_file(path, max_size):
+    entry = dict(path=path, type=None, type_version=None, name=None, intrinsic_id=None, valid=False, error=None,
+                 applicability=None)
+    try:
+        # As the intel module does, a YARA document is named after its file.
+        document = parse_document(read_document(path, max_size), source=path, yara_name=os.path.basename(path),
+                                  max_size=max_size)
+    except IntelFormatError as error:
+        entry["error"] = error.problem
+        return entry
+    entry.update(type=document.type, type_version=document.type_version, name=document.name,
+                 intrinsic_id=document.intrinsic_id, valid=True, applicability=applicability_report(document))
+    return entry
+
+
+def summarise(documents):
+    reports = [entry["applicability"] for entry in documents if entry["valid"]]
+    summary = dict(documents=len(documents), valid=len(reports), invalid=len(documents) - len(reports),
+                   with_unknown_terms=sum(1 for report in reports if unknown_terms(report)))
+    summary.update({level: sum(report[level] for report in reports) for level in ("known", "probable", "unknown")})
+    return summary
+
+
+def fails(entry, fail_on):
+    if fail_on == "never":
+        return False
+    return not entry["valid"] or (fail_on == "unknown" and bool(unknown_terms(entry["applicability"])))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type="path"),
+            paths=dict(type="list", elements="path"),
+            max_size=dict(type="int", default=10485760),
+            fail_on=dict(type="str", default="invalid", choices=["invalid", "unknown", "never"]),
+        ),
+        required_one_of=[("src", "paths")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    # The action plugin has already turned `src` and any directory into files listed in `paths`.
+    paths = list(dict.fromkeys(([params["src"]] if params["src"] else []) + (params["paths"] or [])))
+    if not paths:
+        module.warn("intel_check found no files to check")
+    documents = [check_file(path, params["max_size"]) for path in paths]
+    summary = summarise(documents)
+    lines = [summary_line(entry["path"], entry["applicability"]) if entry["valid"] else
+             f"{entry['path']}: invalid: {entry['error']}" for entry in documents]
+    failing = [line for entry, line in zip(documents, lines) if fails(entry, params["fail_on"])]
+    if failing:
+        reason = f"{len(failing)} of {len(documents)} intel documents {_FAILING[params['fail_on']]} (fail_on={params['fail_on']})"
+        module.fail_json(msg="; ".join([reason] + failing), documents=documents, summary=summary)
+    module.exit_json(changed=False, documents=documents, summary=summary, msg=lines)
+
+
+if __name__ == "__main__":
+    main()
