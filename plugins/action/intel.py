@@ -3,28 +3,18 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
+    ControllerFilesAction,
     require_controller,
     resolve_source,
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ControllerFilesAction):
+    MODULE = "tanium.threat_response.intel"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        module_args = dict(self._task.args)
-        try:
-            if module_args.get("src") is not None:
-                require_controller(self, "tanium.threat_response.intel")
-                module_args["src"] = resolve_source(self, module_args["src"])
-        except AnsibleActionFail as failure:
-            result.update(failure.result)
-            return result
-        result.update(self._execute_module(module_name="tanium.threat_response.intel", module_args=module_args,
-                                           task_vars=task_vars))
-        return result
+    def resolve_arguments(self, module_args):
+        if module_args.get("src") is not None:
+            require_controller(self, self.MODULE)
+            module_args["src"] = resolve_source(self, module_args["src"])
+        return module_args

@@ -4,36 +4,26 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
+    ControllerFilesAction,
     files_under,
     require_controller,
     resolve_source,
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ControllerFilesAction):
+    MODULE = "tanium.threat_response.intel_check"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        module_args = dict(self._task.args)
-        try:
-            module_args["paths"] = self._files(module_args.pop("src", None), module_args.get("paths"))
-        except AnsibleActionFail as failure:
-            result.update(failure.result)
-            return result
-        result.update(self._execute_module(module_name="tanium.threat_response.intel_check", module_args=module_args,
-                                           task_vars=task_vars))
-        return result
-
-    def _files(self, src, paths):
+    def resolve_arguments(self, module_args):
         """Every file `src` and `paths` name, directories expanded, as absolute controller paths."""
+        src, paths = module_args.pop("src", None), module_args.get("paths")
         if paths is not None and not isinstance(paths, list):
             raise AnsibleActionFail("paths must be a list of files or directories")
         given = ([src] if src is not None else []) + list(paths or [])
         if not given:
             raise AnsibleActionFail("one of the following is required: src, paths")
-        require_controller(self, "tanium.threat_response.intel_check")
-        return [found for path in given for found in files_under(resolve_source(self, path))]
+        require_controller(self, self.MODULE)
+        module_args["paths"] = [found for path in given for found in files_under(resolve_source(self, path))]
+        return module_args

@@ -7,6 +7,28 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.plugins.action import ActionBase
+
+
+class ControllerFilesAction(ActionBase):
+    """Runs MODULE after `resolve_arguments` has turned controller paths into absolute ones."""
+
+    TRANSFERS_FILES = False
+    MODULE = ""
+
+    def resolve_arguments(self, module_args):
+        """The module arguments with their paths resolved; raises AnsibleActionFail on a bad path."""
+        raise NotImplementedError
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        try:
+            module_args = self.resolve_arguments(dict(self._task.args))
+        except AnsibleActionFail as failure:
+            result.update(failure.result)
+            return result
+        result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+        return result
 
 
 def resolve_source(action, src):
