@@ -25,7 +25,8 @@ class ControllerFilesAction(ActionBase):
         try:
             module_args = self.resolve_arguments(dict(self._task.args))
         except AnsibleActionFail as failure:
-            result.update(failure.result)
+            # ansible-core 2.21 no longer fills failure.result; say it the same way on every version.
+            result.update(failed=True, msg=failure.message)
             return result
         result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
         return result
