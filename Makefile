@@ -20,21 +20,22 @@ TARBALL := $(BUILD)/dist/tanium-threat_response-$(VERSION).tar.gz
 SOURCES := $(shell git ls-files --cached --others --exclude-standard -- galaxy.yml meta plugins roles playbooks README.md requirements.txt 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help demo test quick unit integration sanity lint install clean
+.PHONY: help demo test quick sanity lint docs docs-lint install clean
 
 help:
 	@echo "make demo   - run the collection against the bundled Threat Response emulator"
 	@echo "make test   - every check CI runs"
 	@echo "make quick  - unit + integration tests on python3 only"
+	@echo "make docs   - the HTML docs site in .build/docs/html"
 
 # -- virtual environments, from the project's own requirement files ---------------------------
-$(VENV)/py311/.ready: tests/requirements/core-2.19.txt tests/requirements/test.txt requirements.txt
+$(VENV)/py311/.ready: tests/requirements/core-2.19.txt tests/requirements/test.txt tests/requirements/ecosystem.txt requirements.txt
 	rm -rf $(VENV)/py311
 	$(PYTHON3) -m venv $(VENV)/py311
 	$(VENV)/py311/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.19.txt -r tests/requirements/test.txt
 	touch $@
 
-$(VENV)/py312/.ready: tests/requirements/core-2.21.txt tests/requirements/test.txt requirements.txt
+$(VENV)/py312/.ready: tests/requirements/core-2.21.txt tests/requirements/test.txt tests/requirements/ecosystem.txt requirements.txt
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found (set PYTHON312=/path/to/python3.12)"; exit 1; }
 	rm -rf $(VENV)/py312
 	$(PYTHON312) -m venv $(VENV)/py312
@@ -90,8 +91,25 @@ lint: $(VENV)/py311/.lint-ready
 
 quick: unit-py311 integration-py311
 
-test: unit-py311 integration-py311 unit-py312 integration-py312 sanity lint
+test: unit-py311 integration-py311 unit-py312 integration-py312 sanity lint docs-lint
 	@echo "make test: all checks passed"
+
+# -- docs ---------------------------------------------------------------------------------------
+$(VENV)/docs/.ready: docs/requirements.txt tests/requirements/core-2.19.txt
+	rm -rf $(VENV)/docs
+	$(PYTHON3) -m venv $(VENV)/docs
+	$(VENV)/docs/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.19.txt -r docs/requirements.txt
+	touch $@
+
+# The committed docs/docsite/rst matches the Markdown guides, and antsibull-docs accepts every plugin, role and page.
+docs-lint: $(VENV)/docs/.ready
+	$(VENV)/docs/bin/python docs/render_guides.py --check
+	env -u ANSIBLE_COLLECTIONS_PATH PATH=$(CURDIR)/$(VENV)/docs/bin:$$PATH $(VENV)/docs/bin/antsibull-docs \
+		lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs=dependent .
+
+# HTML docsite in .build/docs/html; fails if its index misses a module, filter, role or guide page.
+docs: $(VENV)/docs/.ready
+	$(VENV)/docs/bin/python docs/build_site.py
 
 # -- demo -----------------------------------------------------------------------------------------
 demo: install

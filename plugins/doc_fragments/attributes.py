@@ -11,10 +11,14 @@ class ModuleDocFragment:
 attributes:
   check_mode:
     support: full
-    description: Computes the same plan as a real run and reports it, sending no POST, PUT or DELETE.
+    description:
+      - Computes the same plan as a real run and reports it, sending no request that changes anything.
+      - With O(username) and O(password), the login is the only POST.
   diff_mode:
     support: full
-    description: Shows name, description, labels, md5, size and revision before and after, never whole bodies.
+    description:
+      - Shows the object's fields before and after; for an intel document its name, description, type, labels,
+        MD5, size and revision, never its whole body.
   action_group:
     support: full
     membership:

@@ -20,6 +20,8 @@ options:
       - A Tanium API token, sent in the C(session) header of every request.
       - The server accepts API tokens only from addresses in its C(api_token_trusted_ip_address_list)
         setting or the token's own trusted addresses.
+      - A token expires after 7 days unless the server's C(api_token_expiration_in_days) setting, or the
+        expiry chosen when the token was created, says otherwise; an expired token is refused with HTTP 401.
       - Takes precedence over O(username) and O(password).
       - If not set, the value of the E(TANIUM_API_TOKEN) environment variable is used.
     type: str
@@ -72,6 +74,8 @@ options:
     default: "4"
 notes:
   - Proxies are taken from the standard E(HTTPS_PROXY) and E(NO_PROXY) environment variables.
+  - An empty E(TANIUM_API_TOKEN), E(TANIUM_USERNAME), E(TANIUM_PASSWORD) or E(TANIUM_CA_PATH) counts as not set,
+    as AWX injects the fields of a credential left blank (see the credential type in the collection's C(extensions/awx/)).
   - The modules run on the controller (or wherever the task is delegated); nothing is installed on endpoints.
 requirements:
   - requests

@@ -23,6 +23,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils import _wir
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     AuthError,
+    InvalidInput,
     NotFoundError,
     Scrubber,
     TransportError,
@@ -50,7 +51,8 @@ class ThreatResponseClient:
                  ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None,
                  sleep=None, pool_size=10):
         if not api_token and not (username and password):
-            raise AuthError("-", "-", "-", "no credentials: set api_token, or username and password")
+            raise InvalidInput("no credentials: set api_token (TANIUM_API_TOKEN), or username and password "
+                               "(TANIUM_USERNAME, TANIUM_PASSWORD)")
         self.base_url = url.rstrip("/")
         self.api_version = str(api_version)
         self.timeout = timeout

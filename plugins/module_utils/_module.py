@@ -90,7 +90,7 @@ class ThreatResponseModule(AnsibleModule):
 def _error_fields(error):
     fields = {}
     for name in ("method", "path"):
-        if getattr(error, name, None) not in (None, "-"):
+        if getattr(error, name, None) is not None:
             fields[name] = getattr(error, name)
     if isinstance(error, ApiError) and isinstance(error.status, int):
         fields["status"] = error.status

@@ -35,7 +35,6 @@ LABELS = "labels"
 LABEL = "labels/{label_id}"
 DEPLOY = "intel/deploy"
 DEPLOY_STATUS = "intel/status"
-TASK = "tasks/{task_id}"
 ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
 # The 3.x family updates alert state in bulk: PUT alerts/ {"state": ..., "id": [...]}.

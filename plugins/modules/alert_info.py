@@ -27,6 +27,8 @@ options:
   state:
     description:
       - Only alerts in one of these states.
+      - Public clients filter on the first four; V(dismissed) and V(ignored) are states an alert can be set
+        to, and whether the server's list filter takes them is not documented.
     type: list
     elements: str
     choices: [unresolved, inprogress, resolved, suppressed, dismissed, ignored]
@@ -37,7 +39,7 @@ options:
     type: str
   limit:
     description:
-      - Return at most this many alerts (in the server's order, newest first by default).
+      - Return at most this many alerts, in the order the server lists them.
     type: int
 extends_documentation_fragment:
   - tanium.threat_response.connection

@@ -94,8 +94,9 @@ notes:
   - "Applicability: the terms of the document are compared with a table of what Threat Response is known
     or likely to evaluate, built from public sources and in large part inferred; see the collection's
     C(docs/applicability.md)."
-  - "Inferred about the server (no public source confirms it): the C(description) header sets a YARA
-    document's description; a CybOX document's server type may read V(cybox) or V(stix)."
+  - "Inferred about the server (no public source confirms it): a YARA document's upload file name is its
+    name and identity; the C(description) header sets a YARA document's description; a CybOX document's
+    server type may read V(cybox) or V(stix); deletion uses C(DELETE intels/?id=<id>)."
 seealso:
   - module: tanium.threat_response.intel_sync
   - module: tanium.threat_response.intel_deploy
@@ -124,6 +125,28 @@ EXAMPLES = r"""
     src: intel/stuxnet.stix.xml
   check_mode: true
   diff: true
+
+- name: Refuse a document with terms Threat Response may not evaluate, and documents over 1 MiB
+  tanium.threat_response.intel:
+    src: intel/SHARPERSIST (UTILITY).ioc
+    type: openioc
+    applicability: error
+    max_size: 1048576
+
+- name: Remove every label from a document
+  tanium.threat_response.intel:
+    src: intel/apt18.ioc
+    labels: []
+
+- name: Set the connection once for every module of the collection
+  module_defaults:
+    group/tanium.threat_response.all:
+      url: https://tanium.example.com
+      api_token: "{{ tanium_api_token }}"
+  block:
+    - name: Upload with the group's connection
+      tanium.threat_response.intel:
+        src: intel/apt18.ioc
 
 - name: Delete a document by name
   tanium.threat_response.intel:

@@ -35,7 +35,7 @@ options:
     type: str
   limit:
     description:
-      - Return at most this many documents (the newest first, as the server orders them).
+      - Return at most this many documents, in the order the server lists them (newest first on the servers seen so far).
       - Pages of up to 500 are read until this many are found.
     type: int
 extends_documentation_fragment:
@@ -77,7 +77,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 intels:
-  description: The matching intel documents, newest first.
+  description: The matching intel documents, in the order the server lists them.
   returned: always
   type: list
   elements: dict

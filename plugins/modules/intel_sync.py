@@ -17,7 +17,7 @@ description:
   - Every document it manages carries O(managed_label), which is how O(purge) tells them apart from
     documents made by hand or by other tools; those are never touched.
   - Uploading does not deploy; use M(tanium.threat_response.intel_deploy) when something changed, as the
-    M(tanium.threat_response.intel_rollout) role does.
+    P(tanium.threat_response.intel_rollout#role) role does.
 author:
   - Tanium Threat Response collection maintainers (@tanium-threat-response)
 options:
@@ -140,6 +140,24 @@ EXAMPLES = r"""
         content: |
           rule eicar { strings: $a = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE" condition: $a }
     parallel: 8
+
+- name: Every intel file under a directory, failing on terms Threat Response may not evaluate
+  tanium.threat_response.intel_sync:
+    paths: [intel/]
+    managed_label: detection-repo
+    applicability: error
+    max_size: 1048576
+
+- name: Set the connection once for every module of the collection
+  module_defaults:
+    group/tanium.threat_response.all:
+      url: https://tanium.example.com
+      api_token: "{{ tanium_api_token }}"
+      ca_path: /etc/pki/tanium-ca.pem
+  block:
+    - name: Sync the set on that server
+      tanium.threat_response.intel_sync:
+        paths: [intel/]
 
 - name: Show what would change, for a change request
   tanium.threat_response.intel_sync:

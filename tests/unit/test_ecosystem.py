@@ -1,0 +1,84 @@
+"""The collection as the ecosystem sees it: execution environment metadata, action group, version."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+COLLECTIONS_ROOT = REPO / ".build" / "pythonpath"  # ansible_collections/tanium/threat_response -> REPO (conftest)
+GROUP = "tanium.threat_response.all"
+
+
+def module_names():
+    return sorted(path.stem for path in (REPO / "plugins" / "modules").glob("*.py") if not path.stem.startswith("_"))
+
+
+def module_docs():
+    """Every module's documentation with its doc fragments merged, as ansible-doc shows it."""
+    names = [f"tanium.threat_response.{name}" for name in module_names()]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT), ANSIBLE_NOCOLOR="1")
+    completed = subprocess.run([str(BIN / "ansible-doc"), "-t", "module", "--json", *names], env=env,
+                               capture_output=True, text=True, timeout=300, check=True)
+    return {fqcn.rsplit(".", 1)[1]: entry["doc"] for fqcn, entry in json.loads(completed.stdout).items()}
+
+
+def test_introspect_lists_exactly_requests(tmp_path):
+    # ansible-builder reads ansible_collections/<namespace>/<name>/meta/execution-environment.yml.
+    namespace_dir = tmp_path / "ansible_collections" / "tanium"
+    namespace_dir.mkdir(parents=True)
+    (namespace_dir / "threat_response").symlink_to(REPO, target_is_directory=True)
+    completed = subprocess.run([str(BIN / "ansible-builder"), "introspect", "--sanitize", str(tmp_path)],
+                               capture_output=True, text=True, timeout=300, check=True)
+    found = yaml.safe_load(completed.stdout)
+    # Each entry reads "requests  # from collection tanium.threat_response".
+    assert [entry.split("#")[0].strip() for entry in found["python"]] == ["requests"]
+    assert found["python"][0].endswith("# from collection tanium.threat_response")
+    assert found["system"] == []
+
+
+def test_execution_environment_example_is_a_definition_ansible_builder_accepts(tmp_path):
+    example = REPO / "docs" / "examples" / "execution-environment.yml"
+    tarball = f"tanium-threat_response-{_wire.COLLECTION_VERSION}.tar.gz"
+    assert [entry["src"] for entry in yaml.safe_load(example.read_text())["additional_build_files"]] == [tarball]
+    shutil.copy(example, tmp_path / example.name)
+    # Stands in for the `ansible-galaxy collection build` tarball: `create` only copies it into the context.
+    (tmp_path / tarball).write_bytes(b"")
+    # `create` writes the build context without a container engine (there is none here to `build` with).
+    subprocess.run([str(BIN / "ansible-builder"), "create", "--file", example.name, "--context", "context",
+                    "--output-filename", "Containerfile"], cwd=tmp_path, capture_output=True, timeout=300, check=True)
+    context = tmp_path / "context"
+    requirements = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
+    assert requirements["collections"] == [{"name": f"/build/collections/{tarball}", "type": "file"}]
+    assert (context / "_build" / "collections" / tarball).is_file()
+    assert "COPY _build /build" in (context / "Containerfile").read_text()
+
+
+def test_ee_requirements_file_is_exactly_requests():
+    assert (REPO / "meta" / "ee-requirements.txt").read_text() == "requests\n"
+
+
+def test_action_group_lists_exactly_the_modules_documented_in_it():
+    docs = module_docs()
+    runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
+    group = runtime["action_groups"]["all"]
+    documented_in_group = sorted(name for name, doc in docs.items()
+                                 if GROUP in doc.get("attributes", {}).get("action_group", {}).get("membership", []))
+    assert group == sorted(group), "meta/runtime.yml lists the group's modules in sorted order"
+    assert group == documented_in_group
+    for name in set(module_names()) - set(group):
+        notes = " ".join(docs[name].get("notes", []))
+        assert "not in the action group" in notes, f"{name} is outside the action group and its notes must say so"
+
+
+def test_galaxy_version_is_the_version_the_client_reports():
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
+    assert galaxy["version"] == _wire.COLLECTION_VERSION
+    assert _wire.USER_AGENT.endswith(f"/{galaxy['version']}")
