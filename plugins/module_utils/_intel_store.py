@@ -13,7 +13,11 @@ import threading
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._client import as_list
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import NotFoundError
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
+    ApiError,
+    NotFoundError,
+    WriteOutcomeUnknown,
+)
 
 
 class IntelStore:
@@ -105,7 +109,25 @@ class IntelStore:
         return existing["id"]
 
     def create_label(self, name, description):
-        return self.client.post(self.client.api_path(_wire.LABELS), json_body={"name": name, "description": description})
+        """Create a label, or use the one of that name the server holds if this create raced or lost its answer."""
+        path, body = self.client.api_path(_wire.LABELS), {"name": name, "description": description}
+        try:
+            return self.client.post(path, json_body=body)
+        except WriteOutcomeUnknown:
+            # The create may have been applied before its answer was lost: look before sending it again.
+            return self._fresh_label(name) or self.client.post(path, json_body=body)
+        except ApiError:
+            # Another run may have created it meanwhile (a 409 where names are unique): use that label.
+            existing = self._fresh_label(name)
+            if existing is None:
+                raise
+            return existing
+
+    def _fresh_label(self, name):
+        """The label named `name` from a new listing: the cached one predates the create."""
+        with self._labels_lock:
+            self._labels = None
+            return self.find_label(name)
 
     def update_label(self, label_id, fields):
         return self.client.put(self.client.api_path(_wire.LABEL, label_id=label_id), json_body=fields)

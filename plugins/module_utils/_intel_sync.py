@@ -130,7 +130,11 @@ def apply_sync(store, changes, parallel, check_mode):
     if failures:
         details = "; ".join(f"{change.name!r} ({change.action}): {error}" for change, error in failures)
         done = [change for change, (_document, error) in zip(changes, outcomes) if not error and change.changed]
-        raise SyncError(f"{len(failures)} of {len(changes)} documents could not be written: {details}",
+        # The documents this run did create are checked all the same: a failure elsewhere must not
+        # leave behind a copy that a concurrent run created too.
+        removed = [] if check_mode else remove_concurrent_copies(store, changes, results)
+        raise SyncError(f"{len(failures)} of {len(changes)} documents could not be written: {details}"
+                        + "".join(f"; {warning}" for warning in removed),
                         partial=[dict(name=change.name, action=change.action) for change in done])
     return results
 

@@ -1,0 +1,45 @@
+"""Hostile and broken input: refused on the controller with a clear message, before any request.
+
+The same invalid files through `intel`: tests/integration/test_intel.py; random and mutated bytes
+through the parser: tests/unit/test_formats_properties.py.
+"""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+INVALID = sorted(path for path in (REPO / "tests" / "fixtures" / "corpus" / "invalid").iterdir()
+                 # These hold valid documents under a misleading extension: they are detected by content.
+                 if not path.name.startswith("wrong-extension"))
+FIFTY_MB = 50 * 1024 * 1024
+
+
+def sync_task(task_name, *paths):
+    return {"name": task_name, "ignore_errors": True,
+            "tanium.threat_response.intel_sync": {"documents": [{"src": str(path)} for path in paths]}}
+
+
+def test_every_invalid_corpus_file_through_intel_sync_fails_clearly_before_any_request(emulator, run_playbook):
+    run = run_playbook([sync_task(path.name, path) for path in INVALID])
+    messages = {path.name: run.task(path.name)["msg"] for path in INVALID}
+    for path in INVALID:
+        assert run.status(path.name) == "failed", path.name
+        assert messages[path.name].startswith(f"1 of 1 documents are invalid, nothing was written: document 1: {path}: ")
+        assert "\n" not in messages[path.name]
+    assert len(set(messages.values())) == len(INVALID)  # each says what is wrong with its file
+    assert "root:" not in messages["xxe_external-entity-file.xml"]  # the external entity was never read
+    assert emulator.journal == []
+
+
+def test_a_50_mb_document_is_refused_by_its_size_before_it_is_read(emulator, run_playbook, tmp_path):
+    huge = tmp_path / "huge.ioc"
+    with huge.open("wb") as handle:
+        handle.truncate(FIFTY_MB)  # sparse: no disk space used, nothing to read in a hurry
+    run = run_playbook([
+        {"name": "intel", "ignore_errors": True, "tanium.threat_response.intel": {"src": str(huge)}},
+        sync_task("intel_sync", huge),
+    ])
+    # The exact size comes from stat(): a read stops at max_size + 1 bytes and could not tell it.
+    refusal = f"{huge}: is 52,428,800 bytes, more than the limit of 10,485,760 bytes"
+    assert run.task("intel")["msg"] == refusal
+    assert run.task("intel_sync")["msg"].endswith(refusal)
+    assert emulator.journal == []
