@@ -20,13 +20,14 @@ TARBALL := $(BUILD)/dist/tanium-threat_response-$(VERSION).tar.gz
 SOURCES := $(shell git ls-files --cached --others --exclude-standard -- galaxy.yml meta plugins roles playbooks README.md requirements.txt 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help demo test quick sanity lint docs docs-lint install clean
+.PHONY: help demo test quick sanity lint docs docs-lint bench install clean
 
 help:
 	@echo "make demo   - run the collection against the bundled Threat Response emulator"
 	@echo "make test   - every check CI runs"
 	@echo "make quick  - unit + integration tests on python3 only"
 	@echo "make docs   - the HTML docs site in .build/docs/html"
+	@echo "make bench  - performance benchmark (~25 min): writes bench/RESULTS.md and bench/results.png"
 
 # -- virtual environments, from the project's own requirement files ---------------------------
 $(VENV)/py311/.ready: tests/requirements/core-2.19.txt tests/requirements/test.txt tests/requirements/ecosystem.txt requirements.txt
@@ -110,6 +111,17 @@ docs-lint: $(VENV)/docs/.ready
 # HTML docsite in .build/docs/html; fails if its index misses a module, filter, role or guide page.
 docs: $(VENV)/docs/.ready
 	$(VENV)/docs/bin/python docs/build_site.py
+
+# -- benchmark (not part of `make test`: it measures, it does not check) -----------------------------
+$(VENV)/bench/.ready: tests/requirements/core-2.19.txt requirements.txt bench/requirements.txt
+	rm -rf $(VENV)/bench
+	$(PYTHON3) -m venv $(VENV)/bench
+	$(VENV)/bench/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.19.txt \
+		-r requirements.txt -r bench/requirements.txt
+	touch $@
+
+bench: $(VENV)/bench/.ready install
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(VENV)/bench/bin/python bench/run.py
 
 # -- demo -----------------------------------------------------------------------------------------
 demo: install

@@ -40,7 +40,7 @@ def test_rollout_creates_deploys_and_a_rerun_changes_and_deploys_nothing(emulato
     first = run_playbook("tanium.threat_response.rollout", args=extra_vars(intel_rollout_path=str(intel_dir)))
     assert first.rc == 0, first.output
     assert len(first.task("Make the server hold exactly the intel documents")["created"]) == 5
-    assert first.task("Read the deployment status")["status"]["deployed"] is True
+    assert first.task("Deploy the changed intel to the endpoints")["status"]["deployed"] is True
     assert "created: DEMONSTRATING HUSTLE - APT18 (BLOG)" in first.stdout
     assert ("POST", "/plugin/products/threat-response/api/v1/intel/deploy") in writes(emulator)
 
