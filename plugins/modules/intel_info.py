@@ -118,6 +118,27 @@ intels:
       description: How many times the contents were updated, starting at 1.
       type: int
       sample: 1
+    platforms:
+      description: Platforms a signal applies to (V(windows), V(linux), V(mac)); null for other types.
+      type: list
+      elements: str
+      sample: [windows]
+    compiled:
+      description: The server's compiled form of a signal (decoded from its JSON string on 3.x); null for other types.
+      type: dict
+      sample: {operator: and, text: "process.path ends with '\\rundll32.exe'", syntax_version: 1}
+    mitre_attack:
+      description: MITRE ATT&CK techniques of a signal (decoded from its JSON string on 3.x); null when none.
+      type: dict
+      sample: {techniques: [{id: T1218, name: Signed Binary Proxy Execution}]}
+    alert_count:
+      description: How many alerts the document has raised.
+      type: int
+      sample: 2
+    source_id:
+      description: Id of the intel source (1 for uploads, 2 for Tanium signals on the servers seen so far).
+      type: int
+      sample: 1
     label_ids:
       description: Ids of the labels attached to the document.
       type: list
