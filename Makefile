@@ -50,8 +50,14 @@ $(VENV)/core217/.ready: tests/requirements/core-2.17.txt
 	$(VENV)/core217/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.17.txt
 	touch $@
 
+# ansible-lint beside each interpreter's ansible-core, pinned again so pip cannot move it.
 $(VENV)/py311/.lint-ready: $(VENV)/py311/.ready tests/requirements/lint.txt
 	$(VENV)/py311/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.19.txt \
+		-r tests/requirements/test.txt -r tests/requirements/lint.txt
+	touch $@
+
+$(VENV)/py312/.lint-ready: $(VENV)/py312/.ready tests/requirements/lint.txt
+	$(VENV)/py312/bin/pip install -q --disable-pip-version-check -r tests/requirements/core-2.21.txt \
 		-r tests/requirements/test.txt -r tests/requirements/lint.txt
 	touch $@
 
@@ -83,12 +89,14 @@ sanity-%: $(VENV)/%/.ready
 sanity: sanity-core217 sanity-py311 sanity-py312
 
 # --offline skips installing this collection, so the work tree is exposed as tanium.threat_response.
-lint: $(VENV)/py311/.lint-ready
+lint-%: $(VENV)/%/.lint-ready
 	mkdir -p $(BUILD)/lint/ansible_collections/tanium
 	ln -sfn $(CURDIR) $(BUILD)/lint/ansible_collections/tanium/threat_response
-	PATH=$(CURDIR)/$(VENV)/py311/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/lint \
+	PATH=$(CURDIR)/$(VENV)/$*/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/lint \
 		ansible-lint --offline --profile production --nocolor
-	$(VENV)/py311/bin/antsibull-changelog lint
+	$(VENV)/$*/bin/antsibull-changelog lint
+
+lint: lint-py311 lint-py312
 
 quick: unit-py311 integration-py311
 
