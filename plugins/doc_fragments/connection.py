@@ -22,7 +22,8 @@ options:
         setting or the token's own trusted addresses.
       - A token expires after 7 days unless the server's C(api_token_expiration_in_days) setting, or the
         expiry chosen when the token was created, says otherwise; an expired token is refused with HTTP 401.
-      - Takes precedence over O(username) and O(password).
+      - Takes precedence over O(username) and O(password); when both are given and the server refuses the
+        token (401 or 403), the module logs in with O(username) and O(password) instead.
       - If not set, the value of the E(TANIUM_API_TOKEN) environment variable is used.
     type: str
   username:

@@ -45,10 +45,10 @@ def find_alerts(client, intel_id=None, intel_name=None, states=None, since=None,
                 for doc_id in intel_ids)
     alerts = {}
     for alert in itertools.chain.from_iterable(listings):
-        if limit is not None and len(alerts) >= limit:
-            break
         # An alert raised while paging can shift the pages; keep each alert once.
         alerts.setdefault(alert.get("id"), alert)
+        if limit is not None and len(alerts) >= limit:
+            break  # before the generator asks for a page that is not needed
     return [to_record(alert) for alert in alerts.values()]
 
 

@@ -48,8 +48,7 @@ class ThreatResponseClient:
     """
 
     def __init__(self, url, api_token=None, username=None, password=None, validate_certs=True,
-                 ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None,
-                 sleep=None, pool_size=10):
+                 ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None, pool_size=10):
         if not api_token and not (username and password):
             raise InvalidInput("no credentials: set api_token (TANIUM_API_TOKEN), or username and password "
                                "(TANIUM_USERNAME, TANIUM_PASSWORD)")
@@ -64,7 +63,7 @@ class ThreatResponseClient:
         self._password = password
         self._session_token = api_token
         self._login_lock = threading.Lock()
-        self._policy = RetryPolicy(retries, sleep=sleep) if sleep else RetryPolicy(retries)
+        self._policy = RetryPolicy(retries)
         self._verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
         self._http = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
@@ -93,18 +92,18 @@ class ThreatResponseClient:
     def get(self, path, params=None):
         return self.request("GET", path, params=params)
 
-    def get_or_none(self, path, params=None):
+    def get_or_none(self, path):
         try:
-            return self.get(path, params=params)
+            return self.get(path)
         except NotFoundError:
             return None
 
-    def post(self, path, json_body=None, data=None, headers=None, creates=True, params=None):
-        return self.request("POST", path, params=params, json_body=json_body, data=data, headers=headers,
-                            creates=creates)
+    def post(self, path, json_body=None, data=None, headers=None):
+        """Every POST of the collection creates something (a document, a label, a deployment)."""
+        return self.request("POST", path, json_body=json_body, data=data, headers=headers, creates=True)
 
-    def put(self, path, json_body=None, data=None, headers=None, params=None):
-        return self.request("PUT", path, params=params, json_body=json_body, data=data, headers=headers)
+    def put(self, path, json_body=None, data=None, headers=None):
+        return self.request("PUT", path, json_body=json_body, data=data, headers=headers)
 
     def delete(self, path, params=None):
         return self.request("DELETE", path, params=params)
@@ -133,12 +132,30 @@ class ThreatResponseClient:
         did not act on it (429, 503, or no connection made). Otherwise WriteOutcomeUnknown tells the
         caller to look before trying again.
         """
-        attempt = 0
         renewed_login = False
         while True:
             token = self._current_token()
+            response = self._exchange(method, path, creates,
+                                      lambda: self._send(method, path, params, json_body, data, headers, token))
+            status = response.status_code
+            if status in (401, 403) and self._username and not renewed_login:
+                # Login sessions expire (401 or 403 depending on version and proxy): log in once more.
+                renewed_login = True
+                self._renew_login(token)
+                continue
+            if status < 300:
+                return decode_body(response)
+            raise self._error(method, path, response)
+
+    def _exchange(self, method, path, creates, send):
+        """send() again after a retryable failure, with backoff; returns the first final response.
+
+        The one retry loop of the client, for API calls and logins alike.
+        """
+        attempt = 0
+        while True:
             try:
-                response = self._send(method, path, params, json_body, data, headers, token)
+                response = send()
             except TransportError as failure:
                 if failure.retryable and (not creates or not failure.request_sent) and attempt < self._policy.retries:
                     self._policy.wait(attempt)
@@ -148,21 +165,15 @@ class ThreatResponseClient:
                     raise WriteOutcomeUnknown(method, path, failure.reason) from None
                 raise
             status = response.status_code
-            if status in (401, 403) and self._username and not renewed_login:
-                # Login sessions expire (401 or 403 depending on version and proxy): log in once more.
-                renewed_login = True
-                self._renew_login(token)
-                continue
-            if status in RETRY_STATUSES and attempt < self._policy.retries and (
-                    not creates or status in NOT_APPLIED_STATUSES):
-                self._policy.wait(attempt, response.headers.get("Retry-After"))
-                attempt += 1
-                continue
-            if status < 300:
-                return decode_body(response)
-            if creates and status in RETRY_STATUSES and status not in NOT_APPLIED_STATUSES:
-                raise WriteOutcomeUnknown(method, path, f"HTTP {status} from a gateway")
-            raise self._error(method, path, response)
+            if status not in RETRY_STATUSES:
+                return response
+            if not creates or status in NOT_APPLIED_STATUSES:
+                if attempt < self._policy.retries:
+                    self._policy.wait(attempt, response.headers.get("Retry-After"))
+                    attempt += 1
+                    continue
+                return response
+            raise WriteOutcomeUnknown(method, path, f"HTTP {status} from a gateway")
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -200,19 +211,13 @@ class ThreatResponseClient:
             self._session_token = session
 
     def _login_request(self, method, path, json_body):
-        attempt = 0
-        while True:
-            response = self._send(method, path, None, json_body, None, None, None)
-            if response.status_code in RETRY_STATUSES and attempt < self._policy.retries:
-                self._policy.wait(attempt, response.headers.get("Retry-After"))
-                attempt += 1
-                continue
-            if response.status_code in (401, 403):
-                raise AuthError(method, path, response.status_code,
-                                f"login as {self._username!r} was refused: {self.scrub(server_message(response.content))}")
-            if response.status_code >= 300:
-                raise self._error(method, path, response)
-            return decode_body(response)
+        response = self._exchange(method, path, False, lambda: self._send(method, path, None, json_body, None, None, None))
+        if response.status_code in (401, 403):
+            raise AuthError(method, path, response.status_code,
+                            f"login as {self._username!r} was refused: {self.scrub(server_message(response.content))}")
+        if response.status_code >= 300:
+            raise self._error(method, path, response)
+        return decode_body(response)
 
     def _error(self, method, path, response):
         status = response.status_code

@@ -71,6 +71,14 @@ def matches_server_type(intel_type: str, server_type: str) -> bool:
     return server_type in _rule(intel_type).server_types
 
 
+def server_type_filter(intel_type):
+    """The server `type` filter value for a listing of this type: None when several server types match."""
+    if intel_type is None:
+        return None
+    server_types = _rule(intel_type).server_types
+    return server_types[0] if len(server_types) == 1 else None
+
+
 def comparison(intel_type: str) -> str:
     """How "unchanged" is decided: "md5" of the uploaded bytes, or "signal_fields" (see signal_fields)."""
     return _rule(intel_type).comparison

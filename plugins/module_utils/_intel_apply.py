@@ -1,6 +1,6 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one place intel writes happen: planned changes become server calls, except in check mode.
+"""The one place planned intel changes are written: they become server calls, except in check mode.
 
 In check mode the same changes are turned into the documents the server would hold afterwards, so
 `changed`, the returned object and --diff are the same as in a real run, without one write.
@@ -76,8 +76,9 @@ class IntelApplier:
     def _apply_labels(self, change, document):
         label_ids = list(document.get("labelIds") or ())
         for name in change.labels_to_attach:
-            answer = self.store.attach_label(document["id"], self.store.ensure_label(name))
-            label_ids = answer if answer is not None else label_ids + [self.store.ensure_label(name)]
+            label_id = self.store.ensure_label(name)
+            answer = self.store.attach_label(document["id"], label_id)
+            label_ids = answer if answer is not None else label_ids + [label_id]
         for label_id in change.labels_to_detach:
             answer = self.store.detach_label(document["id"], label_id)
             label_ids = answer if answer is not None else [known for known in label_ids if known != label_id]

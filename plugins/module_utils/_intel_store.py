@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The server calls for intel documents and labels, in the shapes the server expects.
 
-Reads are used freely; the write methods are called only from _intel_apply.py, the one place that
-decides whether a write happens (never in check mode).
+Reads are used freely. The intel write methods are called only from _intel_apply.py (and the
+duplicate clean-up after a sync, _intel_sync.remove_concurrent_copies), the label ones from there and
+from _label_task.py; each of those skips them in check mode.
 """
 
 from __future__ import annotations

@@ -115,7 +115,12 @@ def _purge_changes(listing, label_names, managed_label, kept_ids):
 
 
 def apply_sync(store, changes, parallel, check_mode):
-    """Apply the planned changes, at most `parallel` at a time; raise SyncError listing any that failed."""
+    """Apply the planned changes, at most `parallel` at a time; returns (results, warnings).
+
+    Afterwards the documents this run created are checked for copies a concurrent run created too,
+    also when some writes failed; the warnings say what was removed. Raises SyncError listing the
+    changes that failed.
+    """
     applier = IntelApplier(store, check_mode)
 
     def attempt(change):
@@ -127,16 +132,14 @@ def apply_sync(store, changes, parallel, check_mode):
     outcomes = map_parallel(attempt, changes, parallel)
     failures = [(change, error) for change, (_document, error) in zip(changes, outcomes) if error]
     results = [document for document, _error in outcomes]
+    warnings = [] if check_mode else remove_concurrent_copies(store, changes, results)
     if failures:
         details = "; ".join(f"{change.name!r} ({change.action}): {error}" for change, error in failures)
         done = [change for change, (_document, error) in zip(changes, outcomes) if not error and change.changed]
-        # The documents this run did create are checked all the same: a failure elsewhere must not
-        # leave behind a copy that a concurrent run created too.
-        removed = [] if check_mode else remove_concurrent_copies(store, changes, results)
         raise SyncError(f"{len(failures)} of {len(changes)} documents could not be written: {details}"
-                        + "".join(f"; {warning}" for warning in removed),
+                        + "".join(f"; {warning}" for warning in warnings),
                         partial=[dict(name=change.name, action=change.action) for change in done])
-    return results
+    return results, warnings
 
 
 def remove_concurrent_copies(store, changes, results):

@@ -107,12 +107,11 @@ def lookup_current(store, desired):
         return current
     document = desired.document
     name = document.name if document is not None else desired.name
-    by_name = list(store.list_intels(name=name, intel_type=desired.intel_type))
+    by_name = list(store.list_intels(name=name, intel_type=_formats.server_type_filter(desired.type)))
     intrinsic = document.intrinsic_id if document is not None else None
     if intrinsic and intrinsic != name and not any(doc.get("intrinsicId") == intrinsic for doc in by_name):
         # The name may have changed since the upload: the intrinsic id is what identifies it.
-        server_type = None if document.type == "cybox" else document.type
-        same_type = list(store.list_intels(intel_type=server_type))
+        same_type = list(store.list_intels(intel_type=_formats.server_type_filter(document.type)))
         if any(doc.get("intrinsicId") == intrinsic for doc in same_type):
             return store.with_contents(single_match(desired, same_type))
     return store.with_contents(single_match(desired, by_name))

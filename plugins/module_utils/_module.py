@@ -39,14 +39,14 @@ class ThreatResponseModule(AnsibleModule):
     `module.run(function)`, where `function(module)` returns the result dict.
     """
 
-    def __init__(self, argument_spec=None, required_one_of=None, required_together=None, **kwargs):
+    def __init__(self, argument_spec=None, **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(
             argument_spec=spec,
-            required_one_of=[("api_token", "username")] + list(required_one_of or []),
-            required_together=[("username", "password")] + list(required_together or []),
+            required_one_of=[("api_token", "username")],
+            required_together=[("username", "password")],
             **kwargs,
         )
         if REQUESTS_IMPORT_ERROR:

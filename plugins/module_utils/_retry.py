@@ -24,10 +24,9 @@ MAX_RETRY_AFTER = 120.0
 class RetryPolicy:
     """Exponential backoff with jitter that honours Retry-After, for at most `retries` retries."""
 
-    def __init__(self, retries, sleep=time.sleep, rng=None):
+    def __init__(self, retries):
         self.retries = max(0, int(retries))
-        self._sleep = sleep
-        self._rng = rng or random.Random()
+        self._rng = random.Random()
 
     def delay(self, attempt, retry_after=None):
         """Seconds to wait before retry number `attempt` (0-based)."""
@@ -40,7 +39,7 @@ class RetryPolicy:
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
     def wait(self, attempt, retry_after=None):
-        self._sleep(self.delay(attempt, retry_after))
+        time.sleep(self.delay(attempt, retry_after))
 
 
 def parse_retry_after(value):

@@ -30,7 +30,7 @@ options:
     choices: [openioc, stix, cybox, yara, tanium-signal]
   label:
     description:
-      - Only documents that carry the label with this name (case-insensitive).
+      - Only documents that carry the label with this name (case-insensitive). Mutually exclusive with O(id).
       - Returns an empty list when no such label exists.
     type: str
   limit:
@@ -154,7 +154,16 @@ intels:
       sample: "2026-11-27T10:15:00.000Z"
 """
 
+from itertools import islice
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
+    INTEL_TYPES,
+    matches_server_type,
+    server_type_filter,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._wire import PAGE_LIMIT
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
 
@@ -162,6 +171,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._records im
 def list_matching(module):
     store = IntelStore(module.client)
     params = module.params
+    if params["limit"] is not None and params["limit"] < 1:
+        raise InvalidInput("limit must be at least 1")
     if params["id"] is not None:
         found = store.get_intel(params["id"])
         candidates = [found] if found else []
@@ -172,17 +183,15 @@ def list_matching(module):
             if label is None:
                 return dict(changed=False, intels=[])
             label_id = label["id"]
-        page_size = min(params["limit"] or 500, 500)
-        candidates = store.list_intels(name=params["name"], intel_type=params["type"], label_id=label_id,
-                                       page_size=page_size)
-    intels = []
-    for intel in candidates:
-        if params["limit"] is not None and len(intels) >= params["limit"]:
-            break
-        if params["name"] not in (None, intel.get("name")) or params["type"] not in (None, intel.get("type")):
-            continue
-        intels.append(to_record(intel))
-    return dict(changed=False, intels=intels)
+        page_size = min(params["limit"] or PAGE_LIMIT, PAGE_LIMIT)
+        candidates = store.list_intels(name=params["name"], intel_type=server_type_filter(params["type"]),
+                                       label_id=label_id, page_size=page_size)
+    # CybOX may be stored under another server type, so the type is matched here, by the formats table.
+    matching = (intel for intel in candidates
+                if params["name"] in (None, intel.get("name"))
+                and (params["type"] is None or matches_server_type(params["type"], str(intel.get("type")))))
+    # islice stops before the generator asks the server for a page it does not need.
+    return dict(changed=False, intels=[to_record(intel) for intel in islice(matching, params["limit"])])
 
 
 def main():
@@ -190,10 +199,11 @@ def main():
         argument_spec=dict(
             id=dict(type="int"),
             name=dict(type="str"),
-            type=dict(type="str", choices=["openioc", "stix", "cybox", "yara", "tanium-signal"]),
+            type=dict(type="str", choices=list(INTEL_TYPES)),
             label=dict(type="str"),
             limit=dict(type="int"),
         ),
+        mutually_exclusive=[("id", "label")],
     )
     module.run(list_matching)
 

@@ -77,7 +77,7 @@ options:
     description:
       - Delete the documents that carry O(managed_label) but are not in O(documents).
       - Documents without that label are never deleted.
-      - An empty set with O(purge) is refused, as it would delete every managed document; use
+      - An empty set is refused (with O(purge) it would delete every managed document); use
         M(tanium.threat_response.intel) with O(tanium.threat_response.intel#module:state=absent) for that.
     type: bool
     default: false
@@ -250,7 +250,6 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync
     document_entries,
     plan_sync,
     read_entries,
-    remove_concurrent_copies,
     summarize,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
@@ -264,16 +263,16 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._module imp
 def sync(module):
     params = module.params
     entries = params["documents"] + [{"src": path} for path in params["paths"]]
-    if not entries and params["purge"]:
-        raise InvalidInput("no documents given: refusing to purge every managed document with an empty set")
+    if not entries:
+        # Also what keeps purge from deleting every managed document after a mistyped path variable.
+        raise InvalidInput("no documents given: documents and paths are both empty")
     desired = read_entries(entries, params["max_size"], params["labels"])
     reports = assess_applicability(desired, params["applicability"], module.warn)
     store = IntelStore(module.client)
     changes = plan_sync(store, desired, params["managed_label"], params["purge"])
-    results = apply_sync(store, changes, params["parallel"], module.check_mode)
-    if not module.check_mode:
-        for warning in remove_concurrent_copies(store, changes, results):
-            module.warn(warning)
+    results, warnings = apply_sync(store, changes, params["parallel"], module.check_mode)
+    for warning in warnings:
+        module.warn(warning)
     result = dict(changed=any(change.changed for change in changes), **summarize(changes, results),
                   documents=document_entries(desired, changes, results, reports))
     if module._diff:
