@@ -1,7 +1,7 @@
 """The /_emulator control API: no auth, never journaled, for out-of-process tests and demos.
 
 GET/DELETE /_emulator/journal, POST/DELETE /_emulator/faults, POST /_emulator/sessions/expire,
-POST /_emulator/config, GET /_emulator/state, POST /_emulator/shutdown.
+POST /_emulator/config, POST /_emulator/alerts, GET /_emulator/state, POST /_emulator/shutdown.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def handle(core, method: str, path: str, body: bytes,
         return empty_response(), None
     if action == ("POST", "/config"):
         return json_response(_call(core.configure, _json_object(body))), None
+    if action == ("POST", "/alerts"):
+        return json_response(_call(core.raise_alert, _json_object(body))), None
     if action == ("GET", "/state"):
         return json_response(core.snapshot_wire()), None
     if action == ("POST", "/shutdown"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 from . import guesses
+from .alerts import new_alert
+from .clock import iso, iso_now, parse_iso
 from .config import LIVE_FIELDS, EmulatorConfig, coerce_live_values
 from .deployments import Deployer
 from .faults import FaultBook
@@ -91,3 +93,23 @@ class EmulatorCore:
             return label
         existing = self.store.label_named(label)
         return existing.id if existing else self.store.add_label(label, "").id
+
+    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None) -> dict:
+        """Raise one alert now, as a match on that endpoint would (its first file), without a deploy.
+
+        `alerted_at` (ISO-8601) makes an endpoint that reports late: the alert is stored now with that time.
+        """
+        endpoint = next((e for e in self.fleet.endpoints if e["name"] == computer_name), None)
+        if endpoint is None or not endpoint["files"]:
+            raise ValueError(f"no fleet endpoint {computer_name!r} with files")
+        with self.store.lock:
+            doc = self.store.intels.get(int(intel_doc_id))
+            if doc is None:
+                raise ValueError(f"no intel document with id {intel_doc_id}")
+            alert = new_alert(self.store.new_id("alert"), doc, endpoint, endpoint["files"][0], iso_now())
+            if alerted_at is not None:
+                alert.alerted_at = iso(parse_iso(alerted_at).timestamp())
+            self.store.add_alert(alert)
+            rendered = alert.render("4")
+        self.store.changed()
+        return rendered
