@@ -102,8 +102,39 @@ lint: lint-py311 lint-py312
 
 quick: unit-py311 integration-py311
 
-test: unit-py311 integration-py311 unit-py312 integration-py312 sanity lint docs-lint
+test: unit-py311 integration-py311 unit-py312 integration-py312 sanity lint docs-lint eda galaxy-importer
 	@echo "make test: all checks passed"
+
+# -- Event-Driven Ansible: the alerts event source in the real ansible-rulebook ------------------
+# ansible-rulebook 1.x needs a Java 17+ runtime for its rules engine (drools_jpy); see docs/event-driven.md.
+.PHONY: eda galaxy-importer
+EDA_SOURCES := $(shell git ls-files --cached --others --exclude-standard -- extensions meta 2>/dev/null)
+$(TARBALL): $(EDA_SOURCES)
+
+$(VENV)/eda/.ready: tests/requirements/eda.txt tests/requirements/core-2.19.txt requirements.txt
+	rm -rf $(VENV)/eda
+	$(PYTHON3) -m venv $(VENV)/eda
+	$(VENV)/eda/bin/pip install -q --disable-pip-version-check -r tests/requirements/eda.txt
+	touch $@
+
+eda: $(VENV)/eda/.ready $(VENV)/py311/.ready install
+	@java -version >/dev/null 2>&1 || { echo "make eda: ansible-rulebook needs a Java 17+ runtime (java on PATH)"; exit 1; }
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) EDA_VENV=$(CURDIR)/$(VENV)/eda \
+		$(VENV)/py311/bin/python -m pytest -p no:xdist tests/eda
+
+# -- publishing: galaxy-importer, the validator Galaxy and Automation Hub run on upload ----------------
+$(VENV)/importer/.ready: tests/requirements/importer.txt tests/requirements/core-2.19.txt
+	rm -rf $(VENV)/importer
+	$(PYTHON3) -m venv $(VENV)/importer
+	$(VENV)/importer/bin/pip install -q --disable-pip-version-check -r tests/requirements/importer.txt
+	touch $@
+
+# Fails on the importer's own failure and on any ERROR line it logs (it reports some problems and goes on).
+galaxy-importer: $(VENV)/importer/.ready $(TARBALL)
+	PATH=$(CURDIR)/$(VENV)/importer/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/galaxy-importer.cfg \
+		ANSIBLE_LOCAL_TEMP=$(CURDIR)/$(BUILD)/importer-tmp \
+		$(VENV)/importer/bin/python -m galaxy_importer.main $(TARBALL) 2>&1 | tee $(BUILD)/galaxy-importer.log
+	! grep -E '^(ERROR|CRITICAL)' $(BUILD)/galaxy-importer.log
 
 # -- docs ---------------------------------------------------------------------------------------
 $(VENV)/docs/.ready: docs/requirements.txt tests/requirements/core-2.19.txt

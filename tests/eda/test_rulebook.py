@@ -1,0 +1,140 @@
+"""The example rulebook in the real ansible-rulebook (from .venv/eda, `make eda`) against the emulator.
+
+Alerts raised before and while it runs each give one event and one action (one state PUT, one report);
+a 503, a dropped connection and an expired login session are logged and outlived; no secret is printed.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+EDA_BIN = Path(os.environ.get("EDA_VENV", REPO / ".venv" / "eda")) / "bin"
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".build" / "collections"))
+RULEBOOK = REPO / "extensions" / "eda" / "rulebooks" / "alerts_in_progress.yml"
+IOC = REPO / "tests" / "fixtures" / "corpus" / "openioc" / "APT12_2384c8ce-6eca-4d06-8aa4-151b53d9a6bc.ioc"
+SOURCE = "tanium.threat_response.alerts"
+WAIT = 90  # seconds for any one step; the whole test takes about a minute
+
+
+class Rulebook:
+    """One ansible-rulebook process, its output in a file, stopped by its process id."""
+
+    def __init__(self, tmp_path, emulator, since):
+        rulebook = yaml.safe_load(RULEBOOK.read_text())
+        (source,) = rulebook[0]["sources"]
+        source[SOURCE].update(interval=1, since=since)  # the shipped rulebook with a fast poll
+        (tmp_path / "rulebook.yml").write_text(yaml.safe_dump(rulebook))
+        (tmp_path / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
+            "ansible_connection": "local", "ansible_python_interpreter": str(EDA_BIN / "python")}}}}))
+        env = dict(os.environ, PATH=f"{EDA_BIN}{os.pathsep}{os.environ['PATH']}", ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), HOME=str(tmp_path),
+                   TANIUM_URL=emulator.url, TANIUM_USERNAME=emulator.username, TANIUM_PASSWORD=emulator.password,
+                   TANIUM_CA_PATH=emulator.ca_file)
+        env.pop("TANIUM_API_TOKEN", None)
+        self.log = tmp_path / "ansible-rulebook.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [str(EDA_BIN / "ansible-rulebook"), "-r", "rulebook.yml", "-i", "inventory.yml", "--print-events", "-v"],
+                cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def output(self):
+        return self.log.read_text(errors="replace")
+
+    def wait_until(self, predicate, what):
+        deadline = time.monotonic() + WAIT
+        while not predicate():
+            assert self.process.poll() is None, f"ansible-rulebook ended ({self.process.returncode}):\n{self.output[-4000:]}"
+            assert time.monotonic() < deadline, f"no {what} within {WAIT} s:\n{self.output[-4000:]}"
+            time.sleep(0.2)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # its own process group: the runner's children too
+                self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def rulebook_runner(tmp_path, emulator):
+    assert (EDA_BIN / "ansible-rulebook").exists(), f"{EDA_BIN}/ansible-rulebook is missing: run `make eda`"
+    started = []
+
+    def start(since):
+        started.append(Rulebook(tmp_path, emulator, since))
+        return started[-1]
+
+    yield start
+    for rulebook in started:
+        rulebook.stop()
+
+
+def state_puts(emulator, alert_id):
+    return [entry for entry in emulator.journal
+            if entry["method"] == "PUT" and entry["path"].endswith(f"/alerts/{alert_id}")]
+
+
+def alert_listings(emulator):
+    return [entry for entry in emulator.journal if entry["method"] == "GET" and entry["path"].endswith("/alerts")]
+
+
+def session_tokens(emulator):
+    sessions = emulator.core.sessions
+    return set(sessions._last_used) | set(sessions._expired)
+
+
+def test_each_alert_gives_one_event_and_one_action_through_faults_and_expired_sessions(emulator, rulebook_runner):
+    doc = emulator.seed_intel(IOC.read_bytes(), filename=IOC.name)
+    too_old = emulator.raise_alert(doc["id"], "WIN-DEV-02", alerted_at="2026-01-01T00:00:00.000Z")
+    before = emulator.raise_alert(doc["id"], "WIN-FIN-01")
+    rulebook = rulebook_runner(since="2026-06-01T00:00:00Z")
+    raised = [before]
+
+    def handled(alert):
+        rulebook.wait_until(lambda: state_puts(emulator, alert["id"]) and
+                            f"tanium alert {alert['id']} on" in rulebook.output, f"action for alert {alert['id']}")
+
+    handled(before)
+
+    for fault in (dict(action="status", status=503), dict(action="drop")):
+        emulator.add_fault(method="GET", path="/alerts$", times=1, **fault)
+        polls = len(alert_listings(emulator))
+        rulebook.wait_until(lambda: any(entry["fault"] for entry in alert_listings(emulator)[polls:]),
+                            f"poll that met the {fault['action']} fault")
+        raised.append(emulator.raise_alert(doc["id"], "WIN-DEV-02"))
+        handled(raised[-1])
+
+    emulator.expire_sessions()
+    raised.append(emulator.raise_alert(doc["id"], "WIN-FIN-01"))
+    handled(raised[-1])
+
+    polls = len(alert_listings(emulator))
+    rulebook.wait_until(lambda: len(alert_listings(emulator)) >= polls + 3, "three more polls")
+    rulebook.stop()
+    output = rulebook.output
+
+    for alert in raised:
+        assert len(state_puts(emulator, alert["id"])) == 1, f"alert {alert['id']} was set more than once"
+        assert output.count(f"tanium alert {alert['id']} on") == 1
+        assert output.count(f"'guid': '{alert['guid']}'") == 1, "one event per alert"
+    assert not state_puts(emulator, too_old["id"]) and f"tanium alert {too_old['id']} on" not in output
+    assert {entry["state"] for entry in emulator.alerts() if entry["id"] != too_old["id"]} == {"inprogress"}
+    # The faults were logged and outlived; the expired session was renewed by a new login.
+    assert re.search(rf"{SOURCE}: poll failed \(ApiError: GET \S+/alerts failed: HTTP 503", output)
+    assert re.search(rf"{SOURCE}: poll failed \(TransportError: .*closed before a response", output)
+    expired = [entry for entry in alert_listings(emulator) if entry["status"] == 401]
+    assert expired, "the source never met its expired session"
+    logins = [entry for entry in emulator.journal if entry["path"] == "/api/v2/session/login"]
+    assert any(entry["time"] > expired[0]["time"] for entry in logins)
+    for secret in {emulator.password, emulator.api_token} | session_tokens(emulator):
+        assert secret not in output
