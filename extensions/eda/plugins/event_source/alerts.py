@@ -7,7 +7,8 @@ DOCUMENTATION = r"""
 ---
 short_description: Each new Tanium Threat Response alert as an event
 description:
-  - Polls the Threat Response alert list and puts each alert it has not seen before on the queue,
+  - >-
+    Polls the Threat Response alert list and puts each alert it has not seen before on the queue,
     once, as C({"tanium_alert": {...}}). The alert has the keys M(tanium.threat_response.alert_info) returns
     (snake_case, C(details) decoded).
   - Reads every page of each listing. Server faults, timeouts, dropped connections and expired login
