@@ -44,7 +44,7 @@ class AlertFeed:
         for alert_id, alert in fresh.items():
             self._returned[alert_id] = parse_timestamp(alert.get("alertedAt")) or self.cursor
         self._advance_cursor()
-        ordered = sorted(fresh.values(), key=lambda alert: (str(alert.get("alertedAt")), str(alert.get("id"))))
+        ordered = sorted(fresh.values(), key=lambda alert: (str(alert.get("alertedAt")), alert.get("id") or 0))
         return [to_record(alert) for alert in ordered]
 
     def _intel_ids(self):
@@ -57,7 +57,7 @@ class AlertFeed:
         """Every alert at or after the cursor, page by page until an empty page.
 
         Never stops on a short page: a server may answer fewer rows than `limit` before the end
-        (docs/wire-format.md, "end of paging").
+        (docs/wire-format.md, "Alerts").
         """
         params = {"alertedAtFrom": format_timestamp(self.cursor), "limit": _wire.PAGE_LIMIT}
         if self.states:

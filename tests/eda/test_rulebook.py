@@ -26,7 +26,7 @@ WAIT = 90  # seconds for any one step; the whole test takes about a minute
 class Rulebook:
     """One ansible-rulebook process, its output in a file, stopped by its process id."""
 
-    def __init__(self, tmp_path, emulator, since):
+    def __init__(self, tmp_path, emulator, since, env_overrides=None):
         rulebook = yaml.safe_load(RULEBOOK.read_text())
         (source,) = rulebook[0]["sources"]
         source[SOURCE].update(interval=1, since=since)  # the shipped rulebook with a fast poll
@@ -38,6 +38,8 @@ class Rulebook:
                    TANIUM_URL=emulator.url, TANIUM_USERNAME=emulator.username, TANIUM_PASSWORD=emulator.password,
                    TANIUM_CA_PATH=emulator.ca_file)
         env.pop("TANIUM_API_TOKEN", None)
+        env.update(env_overrides or {})
+        env = {name: value for name, value in env.items() if value is not None}
         self.log = tmp_path / "ansible-rulebook.log"
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
@@ -70,8 +72,8 @@ def rulebook_runner(tmp_path, emulator):
     assert (EDA_BIN / "ansible-rulebook").exists(), f"{EDA_BIN}/ansible-rulebook is missing: run `make eda`"
     started = []
 
-    def start(since):
-        started.append(Rulebook(tmp_path, emulator, since))
+    def start(since, env_overrides=None):
+        started.append(Rulebook(tmp_path, emulator, since, env_overrides))
         return started[-1]
 
     yield start
@@ -138,3 +140,15 @@ def test_each_alert_gives_one_event_and_one_action_through_faults_and_expired_se
     assert any(entry["time"] > expired[0]["time"] for entry in logins)
     for secret in {emulator.password, emulator.api_token} | session_tokens(emulator):
         assert secret not in output
+
+
+def test_a_source_without_url_ends_the_rulebook_at_start_naming_it(emulator, rulebook_runner):
+    rulebook = rulebook_runner(since="2026-06-01T00:00:00Z", env_overrides={"TANIUM_URL": None})
+    try:
+        rulebook.process.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"ansible-rulebook kept running without a url:\n{rulebook.output[-4000:]}")
+    assert rulebook.process.returncode != 0
+    assert f"{SOURCE}: missing required arguments: url" in rulebook.output
+    assert emulator.password not in rulebook.output
+    assert emulator.journal == []
