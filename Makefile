@@ -130,10 +130,11 @@ $(VENV)/importer/.ready: tests/requirements/importer.txt tests/requirements/core
 	touch $@
 
 # Fails on the importer's own failure and on any ERROR line it logs (it reports some problems and goes on).
+# Run from $(BUILD): the importer writes importer_result.json into its working directory.
 galaxy-importer: $(VENV)/importer/.ready $(TARBALL)
-	PATH=$(CURDIR)/$(VENV)/importer/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/galaxy-importer.cfg \
+	cd $(BUILD) && PATH=$(CURDIR)/$(VENV)/importer/bin:$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/galaxy-importer.cfg \
 		ANSIBLE_LOCAL_TEMP=$(CURDIR)/$(BUILD)/importer-tmp \
-		$(VENV)/importer/bin/python -m galaxy_importer.main $(TARBALL) 2>&1 | tee $(BUILD)/galaxy-importer.log
+		$(CURDIR)/$(VENV)/importer/bin/python -m galaxy_importer.main $(CURDIR)/$(TARBALL) 2>&1 | tee galaxy-importer.log
 	! grep -E '^(ERROR|CRITICAL)' $(BUILD)/galaxy-importer.log
 
 # -- docs ---------------------------------------------------------------------------------------
