@@ -10,7 +10,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     TransportError,
     WriteOutcomeUnknown,
 )
-from sockets import answer_400_in_plain_http, closed_port, plain_http_api, raw_server, tls_cutter
+from local_servers import answer_400_in_plain_http, closed_port, plain_http_api, raw_server, tls_cutter
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
 
