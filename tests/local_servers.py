@@ -23,7 +23,7 @@ def raw_server(handle):
     def accept():
         while True:
             try:
-                connection, _ = listener.accept()
+                connection = listener.accept()[0]
             except OSError:
                 return  # closed at the end of the test
             threading.Thread(target=handle, args=(connection,), daemon=True).start()

@@ -78,7 +78,7 @@ def test_https_url_to_a_plain_http_port_says_so_instead_of_blaming_the_certifica
         with pytest.raises(TransportError) as caught:
             make_client(url=f"https://127.0.0.1:{port}", retries=0).get(INTELS)
     message = str(caught.value)
-    assert f"127.0.0.1:{port} did not answer in TLS (WRONG_VERSION_NUMBER)" in message
+    assert f"127.0.0.1:{port} did not answer in TLS (" in message  # the reason code depends on OpenSSL
     assert "plain-HTTP port" in message and "check the port in url" in message
     assert "ca_path" not in message and "certificate" not in message
 

@@ -19,11 +19,11 @@ TOKEN = "tok-5e1f0c9a7d3b2e48"
 ECHOES = {
     "raw": lambda secret: secret,
     "JSON-escaped": lambda secret: json.dumps(secret)[1:-1],
-    "HTML-escaped": lambda secret: html.escape(secret),
+    "HTML-escaped": html.escape,
     "HTML-escaped with &#39;": lambda secret: html.escape(secret).replace("&#x27;", "&#39;"),
     "URL-encoded": lambda secret: quote(secret, safe=""),
     "URL-encoded in lower case": lambda secret: quote(secret, safe="").lower(),
-    "form-encoded": lambda secret: quote_plus(secret),
+    "form-encoded": quote_plus,
 }
 
 
