@@ -12,6 +12,9 @@ options:
     description:
       - Root URL of the Tanium server or Tanium Cloud API host, for example V(https://tanium.example.com).
       - Only the scheme, host and port; the Threat Response paths are added by the collection.
+      - Must start with V(https://); an V(http://) url is refused unless O(allow_http) is set.
+      - A url holding a user name or password (V(https://user:password@host)) is refused, without showing it;
+        use O(api_token), or O(username) and O(password).
       - If not set, the value of the E(TANIUM_URL) environment variable is used.
     type: str
     required: true
@@ -24,7 +27,10 @@ options:
         expiry chosen when the token was created, says otherwise; an expired token is refused with HTTP 401.
       - Takes precedence over O(username) and O(password); when both are given and the server refuses the
         token (401 or 403), the module logs in with O(username) and O(password) instead.
-      - If not set, the value of the E(TANIUM_API_TOKEN) environment variable is used.
+      - If not set, the value of the E(TANIUM_API_TOKEN) environment variable is used. Prefer the environment
+        (the AWX credential type's way, or the play's C(environment) keyword), because a secret given as a module option
+        is written into the module payload under C(~/.ansible/tmp) (or the remote temporary directory), which stays
+        on disk when a run is killed.
     type: str
   username:
     description:
@@ -35,7 +41,8 @@ options:
   password:
     description:
       - Password of O(username).
-      - If not set, the value of the E(TANIUM_PASSWORD) environment variable is used.
+      - If not set, the value of the E(TANIUM_PASSWORD) environment variable is used. As for O(api_token), prefer
+        the environment to keep the password out of module payloads on disk.
     type: str
   validate_certs:
     description:
@@ -47,7 +54,9 @@ options:
   ca_path:
     description:
       - PEM file with the certificate of the CA that signed the server's certificate, for a private CA.
-      - If not set, the value of the E(TANIUM_CA_PATH) environment variable is used, else the system trust store.
+      - If not set, the value of the E(TANIUM_CA_PATH) environment variable is used, else the system trust store
+        (or the file named by E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE), as in C(requests)).
+      - A file that does not exist is refused before any request, naming the setting it came from.
     type: path
   timeout:
     description:
@@ -73,8 +82,19 @@ options:
     type: str
     choices: ["3", "4"]
     default: "4"
+  allow_http:
+    description:
+      - Allow an V(http://) O(url), for a lab server without TLS only.
+      - Over V(http://) the API token or password and every document cross the network in clear text, so
+        V(http://) urls are refused unless this is V(true).
+      - If not set, the value of the E(TANIUM_ALLOW_HTTP) environment variable is used.
+    type: bool
+    default: false
 notes:
-  - Proxies are taken from the standard E(HTTPS_PROXY) and E(NO_PROXY) environment variables.
+  - Proxies are taken from the standard E(HTTPS_PROXY) and E(NO_PROXY) environment variables; a proxy that cannot
+    be reached is reported as such, naming E(HTTPS_PROXY).
+  - Credentials in the E(TANIUM_*) environment variables never reach the module payload that Ansible writes to disk;
+    given as module options they do, until the task ends (or for good, when the run is killed).
   - An empty E(TANIUM_API_TOKEN), E(TANIUM_USERNAME), E(TANIUM_PASSWORD) or E(TANIUM_CA_PATH) counts as not set,
     as AWX injects the fields of a credential left blank (see the credential type in the collection's C(extensions/awx/)).
   - The modules run on the controller (or wherever the task is delegated); nothing is installed on endpoints.

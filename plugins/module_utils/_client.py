@@ -20,6 +20,10 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._connection_settings import (
+    checked_base_url,
+    checked_verify,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     AuthError,
@@ -48,11 +52,12 @@ class ThreatResponseClient:
     """
 
     def __init__(self, url, api_token=None, username=None, password=None, validate_certs=True,
-                 ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None, pool_size=10):
+                 ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None, pool_size=10,
+                 allow_http=False):
         if not api_token and not (username and password):
             raise InvalidInput("no credentials: set api_token (TANIUM_API_TOKEN), or username and password "
                                "(TANIUM_USERNAME, TANIUM_PASSWORD)")
-        self.base_url = url.rstrip("/")
+        self.base_url = checked_base_url(url, allow_http)
         self.api_version = str(api_version)
         self.timeout = timeout
         self.scrub = scrubber or Scrubber()
@@ -64,7 +69,7 @@ class ThreatResponseClient:
         self._session_token = api_token
         self._login_lock = threading.Lock()
         self._policy = RetryPolicy(retries)
-        self._verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self._verify = checked_verify(validate_certs, ca_path)
         self._http = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self._http.mount("https://", adapter)
@@ -214,14 +219,14 @@ class ThreatResponseClient:
         response = self._exchange(method, path, False, lambda: self._send(method, path, None, json_body, None, None, None))
         if response.status_code in (401, 403):
             raise AuthError(method, path, response.status_code,
-                            f"login as {self._username!r} was refused: {self.scrub(server_message(response.content))}")
+                            f"login as {self._username!r} was refused: {server_message(response.content, self.scrub)}")
         if response.status_code >= 300:
             raise self._error(method, path, response)
         return decode_body(response)
 
     def _error(self, method, path, response):
         status = response.status_code
-        message = self.scrub(server_message(response.content))
+        message = server_message(response.content, self.scrub)
         if status in (401, 403):
             if self._api_token and not self._username:
                 message += (" (check that the API token is valid and not expired, and that this host's address"

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from urllib.parse import quote, quote_plus
 
 REDACTED = "********"
 # A server message is quoted in an error, never a whole HTML error page.
@@ -68,47 +71,76 @@ class WriteOutcomeUnknown(ThreatResponseError):
 
 
 class Scrubber:
-    """Knows every secret of this run and replaces it in any text that leaves the collection."""
+    """Knows every secret of this run and replaces it in any text that leaves the collection.
+
+    A server may echo a secret escaped (JSON, HTML, URL encoding), so each is matched in all those forms,
+    case-insensitively (percent-encoding may come back in lower case).
+    """
 
     def __init__(self, on_add=None):
-        self._secrets = set()
+        self._forms = set()
+        self._pattern = None
         # The module base passes AnsibleModule.no_log_values.add, so Ansible masks them in results too.
         self._on_add = on_add
 
     def add(self, secret):
         # Short values would redact ordinary words; no real token or password is that short.
-        if secret and len(str(secret)) >= 4:
-            self._secrets.add(str(secret))
+        if not secret or len(str(secret)) < 4:
+            return
+        for form in written_forms(str(secret)):
+            self._forms.add(form)
             if self._on_add:
-                self._on_add(str(secret))
+                self._on_add(form)
+        longest_first = sorted(self._forms, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(form) for form in longest_first), re.IGNORECASE)
 
     def __call__(self, text):
         text = str(text)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
+        return self._pattern.sub(REDACTED, text) if self._pattern else text
 
 
-def server_message(body):
-    """The human message inside an error body, in any of the shapes the server uses (reference §3.5)."""
+def written_forms(secret):
+    """The secret as it may appear in a server's answer: raw, JSON-, HTML- and URL-escaped."""
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        html.escape(secret, quote=False),
+        html.escape(secret, quote=True),
+        html.escape(secret, quote=True).replace("&#x27;", "&#39;"),
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret, safe=""),
+    }
+
+
+def server_message(body, scrub=str):
+    """The human message inside an error body, in any of the shapes the server uses (reference §3.5).
+
+    `scrub` runs before the message is shortened: a secret cut in half would no longer match it.
+    """
+    return _shorten(scrub(_message_text(body)))
+
+
+def _message_text(body):
     data = body
     if isinstance(body, (bytes, str)):
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         try:
             data = json.loads(text)
-        except ValueError:
-            return _shorten(" ".join(text.split())) or "(empty response body)"
+        except (ValueError, RecursionError):  # RecursionError: a hostile server's deeply nested body
+            return " ".join(text.split()) or "(empty response body)"
     if isinstance(data, dict):
         for key in ("text", "message", "Message", "error", "detail"):
             if isinstance(data.get(key), str):
-                return _shorten(data[key])
+                return data[key]
         errors = data.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             first = errors[0]
-            return _shorten(str(first.get("description") or first.get("message") or first))
+            return str(first.get("description") or first.get("message") or first)
         if isinstance(data.get("data"), dict):
-            return server_message(data["data"])
-    return _shorten(json.dumps(data, sort_keys=True))
+            return _message_text(data["data"])
+    return json.dumps(data, sort_keys=True)
 
 
 def _shorten(text):

@@ -24,6 +24,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xm
     replace_intrinsic_id,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats_yara import YaraProblem, check_yara
+from ansible_collections.tanium.threat_response.plugins.module_utils import _strict_json
 
 INTEL_TYPES = ("openioc", "stix", "cybox", "yara", "tanium-signal")
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
@@ -258,7 +259,7 @@ def _detect(content: bytes, text: str, source: str) -> tuple:
 
 def _load_json(text: str, source: str):
     try:
-        return json.loads(text)
+        return _strict_json.loads(text)
     except json.JSONDecodeError as error:
         raise IntelFormatError(
             source, f"is not valid JSON at line {error.lineno}, column {error.colno} ({error.msg.removesuffix(' at')})"

@@ -10,6 +10,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._client imp
     REQUESTS_IMPORT_ERROR,
     ThreatResponseClient,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._connection_settings import url_userinfo_secrets
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
@@ -29,6 +30,7 @@ CONNECTION_ARGUMENT_SPEC = dict(
     timeout=dict(type="int", default=30, fallback=(env_fallback, ["TANIUM_TIMEOUT"])),
     retries=dict(type="int", default=5),
     api_version=dict(type="str", default="4", choices=["3", "4"], fallback=(env_fallback, ["TANIUM_TR_API_VERSION"])),
+    allow_http=dict(type="bool", default=False, fallback=(env_fallback, ["TANIUM_ALLOW_HTTP"])),
 )
 
 
@@ -65,7 +67,7 @@ class ThreatResponseModule(AnsibleModule):
                 password=p["password"] or None,
                 validate_certs=p["validate_certs"], ca_path=p["ca_path"], timeout=p["timeout"],
                 retries=p["retries"], api_version=p["api_version"], warn=self.warn, scrubber=self.scrub,
-                pool_size=max(10, p.get("parallel") or 0),
+                pool_size=max(10, p.get("parallel") or 0), allow_http=p["allow_http"],
             )
         return self._client
 
@@ -75,6 +77,13 @@ class ThreatResponseModule(AnsibleModule):
         if warning not in self._said:
             self._said.add(warning)
             super().warn(warning)
+
+    def fail_json(self, msg, **kwargs):
+        # A url with user:password@ is refused, but Ansible echoes the options with every failure, also a
+        # failure of option validation itself (called from __init__): mask them first.
+        for secret in url_userinfo_secrets((getattr(self, "params", None) or {}).get("url")):
+            self.no_log_values.add(secret)
+        super().fail_json(msg=msg, **kwargs)
 
     def run(self, body):
         """Call body(module) and exit with its result; any client error becomes a clean failure."""

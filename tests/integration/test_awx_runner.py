@@ -115,12 +115,13 @@ def api_entries(emulator):
     return [entry for entry in emulator.journal if not entry["path"].startswith("/api/v2/session/")]
 
 
-def test_unset_fields_inject_empty_values_and_leave_certificate_checks_on(tmp_path):
+def test_unset_fields_inject_empty_values_and_leave_certificate_checks_and_https_on(tmp_path):
     (tmp_path / "env").mkdir()
     envvars = inject(load_credential_type(), {"url": "https://tanium.example.com", "api_token": "token-1"}, tmp_path)
     assert envvars == {
         "TANIUM_URL": "https://tanium.example.com", "TANIUM_API_TOKEN": "token-1", "TANIUM_USERNAME": "",
-        "TANIUM_PASSWORD": "", "TANIUM_VALIDATE_CERTS": "true", "TANIUM_CA_PATH": "", "TANIUM_TR_API_VERSION": "4"}
+        "TANIUM_PASSWORD": "", "TANIUM_VALIDATE_CERTS": "true", "TANIUM_ALLOW_HTTP": "false", "TANIUM_CA_PATH": "",
+        "TANIUM_TR_API_VERSION": "4"}
 
 
 def test_rollout_through_ansible_runner_with_an_api_token_credential(emulator, private_data_dir):

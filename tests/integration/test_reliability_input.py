@@ -43,3 +43,28 @@ def test_a_50_mb_document_is_refused_by_its_size_before_it_is_read(emulator, run
     assert run.task("intel")["msg"] == refusal
     assert run.task("intel_sync")["msg"].endswith(refusal)
     assert emulator.journal == []
+
+
+HOSTILE = REPO / "tests" / "fixtures" / "hostile"
+HOSTILE_SIGNALS = sorted(HOSTILE.glob("signal_*.json"))
+
+
+def test_hostile_inputs_through_intel_check_and_intel_in_check_mode_fail_only_with_own_errors(emulator, run_playbook):
+    """The fuzz test's inputs through real ansible-playbook runs (tests/unit/test_fuzz_modules.py drives the bulk)."""
+    tasks = []
+    for path in sorted(HOSTILE.glob("*.*")):
+        if path.suffix == ".md":
+            continue
+        tasks.append({"name": f"check {path.name}", "ignore_errors": True,
+                      "tanium.threat_response.intel_check": {"src": str(path)}})
+        tasks.append({"name": f"intel {path.name}", "ignore_errors": True, "check_mode": True,
+                      "tanium.threat_response.intel": {"src": str(path)}})
+    run = run_playbook(tasks)
+    assert "Traceback" not in run.output and "MODULE FAILURE" not in run.output
+    for path in HOSTILE_SIGNALS:
+        for kind in ("check", "intel"):
+            message = run.task(f"{kind} {path.name}")["msg"]
+            assert str(path) in message and "is not valid JSON at line " in message and "\n" not in message, message
+    assert run.status("intel yara_unicode_description.yar") == "ok"
+    assert run.task("intel yara_unicode_description.yar")["action"] == "create"
+    assert emulator.writes() == []

@@ -1,0 +1,89 @@
+"""Small real servers on 127.0.0.1 for the failures the emulator cannot play: not TLS, cut uploads, closed ports."""
+
+import json
+import socket
+import ssl
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def closed_port():
+    """A port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def raw_server(handle):
+    """A TCP server calling handle(connection) once per connection; yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept():
+        while True:
+            try:
+                connection = listener.accept()[0]
+            except OSError:
+                return  # closed at the end of the test
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def answer_400_in_plain_http(connection):
+    """What a plain-HTTP server says to a TLS hello."""
+    with connection:
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def tls_cutter(cert_file, key_file, after_bytes):
+    """A TLS server that closes the connection after reading `after_bytes` of the request."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+
+    def handle(connection):
+        try:
+            with context.wrap_socket(connection, server_side=True) as tls:
+                received = 0
+                while received < after_bytes:
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        return
+                    received += len(chunk)
+        except OSError:
+            pass
+
+    return handle
+
+
+@contextmanager
+def plain_http_api(answer):
+    """A plain-HTTP server answering every GET with the JSON `answer`; yields (url, requests seen)."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            seen.append({"path": self.path, "session": self.headers.get("session")})
+            body = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
