@@ -24,8 +24,16 @@ class ActionModule(ControllerFilesAction):
         if paths or any(isinstance(entry, dict) and entry.get("src") is not None for entry in documents):
             require_controller(self, self.MODULE)
         module_args["documents"] = [self._resolved(entry) for entry in documents]
-        module_args["paths"] = [found for path in paths for found in files_under(resolve_source(self, path))]
+        module_args["paths"] = [found for entry in paths for found in self._expanded(entry)]
         return module_args
+
+    def _expanded(self, entry):
+        """A `paths` entry, one per file under it; a dict entry's options go with each of its files."""
+        if isinstance(entry, dict):
+            if entry.get("src") is None:
+                raise AnsibleActionFail(f"paths entry {entry!r} has no src")
+            return [dict(entry, src=found) for found in files_under(resolve_source(self, entry["src"]))]
+        return files_under(resolve_source(self, entry))
 
     def _resolved(self, entry):
         if isinstance(entry, dict) and entry.get("src") is not None:

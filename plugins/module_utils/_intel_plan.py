@@ -176,3 +176,29 @@ def _label_changes(wanted, current_ids, current_names):
     detach = tuple(sorted(label_id for label_id, name in zip(current_ids, current_names)
                           if name.casefold() not in wanted_folded))
     return attach, detach
+
+
+class IdentityIndex:
+    """Server documents listed once, indexed by intrinsic id and by name, for matching a whole set."""
+
+    def __init__(self, documents):
+        self.documents = documents
+        self._by_key = {}
+        for document in documents:
+            for key in (document.get("intrinsicId"), document.get("name")):
+                if key:
+                    self._by_key.setdefault(key, []).append(document)
+
+    def _candidates(self, desired):
+        found = {}
+        for key in (desired.document.intrinsic_id, desired.document.name):
+            for document in self._by_key.get(key, ()):
+                found[document["id"]] = document
+        return list(found.values())
+
+    def all_matches(self, desired):
+        return identity_matches(desired, self._candidates(desired))
+
+    def match(self, desired):
+        """The one listed document `desired` is, or None; DuplicateIntelError when several are."""
+        return single_match(desired, self._candidates(desired))

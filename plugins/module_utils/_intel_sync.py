@@ -1,10 +1,11 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A whole set of documents in one pass: validate all, list the server once, plan, apply in parallel.
+"""A whole set of documents in one pass: list the server once, plan, apply in parallel, report.
 
-Uses the same identity rules (_intel_plan), writes (_intel_apply) and entry reading (_intel_task)
-as the `intel` module; what it adds is the set: one listing, purge of managed documents, bounded
-parallel writes, and a check after applying that no concurrent run left a duplicate.
+Each document is one SyncItem from its entry to its result. Uses the identity rules (_intel_plan) and
+the writes (_intel_apply) of the `intel` module; what it adds is the set: one listing, purge of
+managed documents, bounded parallel writes, and a check after applying that no concurrent run left
+a duplicate.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import summary_line
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, ThreatResponseError
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
+from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import document_deployed
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier, map_parallel
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import (
     CREATE,
@@ -21,172 +22,180 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
     UNCHANGED,
     UPDATE,
     DesiredIntel,
-    identity_matches,
+    IdentityIndex,
     plan_change,
-    single_match,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import desired_intel
+
+OUTCOMES = ("created", "updated", "unchanged", "deleted")
+_OUTCOME = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DELETE: "deleted"}
+
+
+@dataclasses.dataclass
+class SyncItem:
+    """One document of the set: what was asked, what was planned, and what happened."""
+
+    desired: DesiredIntel
+    report: dict | None = None          # applicability; None when ignored, and for purge deletions
+    listed: bool = True                  # False: a managed document purge deletes
+    change: object = None                # the IntelChange, once planned
+    result: dict | None = None           # the server document afterwards (check mode: as predicted)
+    error: ThreatResponseError | None = None
+
+    @property
+    def name(self):
+        return self.change.name
+
+    @property
+    def outcome(self):
+        """created / updated / unchanged / deleted (a label-only change counts as updated)."""
+        if self.change.action == UNCHANGED and self.change.changed:
+            return "updated"
+        return _OUTCOME.get(self.change.action)
+
+    @property
+    def written(self):
+        return self.error is None and self.change.changed
+
+    def brief(self):
+        document = self.result or self.change.current or {}
+        return dict(name=self.name, id=document.get("id"), type=document.get("type") or self.desired.type)
+
+    def entry(self):
+        """Everything about this document: name, id, type, source, action and applicability."""
+        entry = dict(self.brief(), action=self.change.action, applicability=self.report,
+                     source=self.desired.document.source if self.desired.document is not None else None)
+        if self.report and self.report["findings"]:
+            entry["applicability_summary"] = summary_line(self.name, self.report)
+        if self.error is not None:
+            entry["error"] = str(self.error)
+        return entry
 
 
 class SyncError(ThreatResponseError):
-    """Some writes failed; `partial` says what was done before and beside them."""
+    """Some writes failed; `result` says what was written before and beside them (so changed is true)."""
 
-    def __init__(self, message, partial):
-        self.partial = partial
+    def __init__(self, message, result):
+        self.result = result
         super().__init__(message)
 
 
-def read_entries(entries, max_size, common_labels):
-    """Every entry as a DesiredIntel, all validated before anything is sent; all problems in one error."""
-    desired, problems = [], []
-    for number, entry in enumerate(entries, start=1):
-        try:
-            desired.append(desired_intel(entry, max_size, extra_labels=tuple(common_labels)))
-        except (InvalidInput, IntelFormatError) as problem:
-            problems.append(f"document {number}: {problem}")
-    if problems:
-        raise InvalidInput(f"{len(problems)} of {len(entries)} documents are invalid, nothing was written: "
-                           + "; ".join(problems))
-    _refuse_repeated_identities(desired)
-    return desired
-
-
-def _refuse_repeated_identities(desired):
-    seen = {}
-    for item in desired:
-        key = (item.type, item.document.intrinsic_id or item.document.name)
-        if key in seen:
-            raise InvalidInput(f"{item.document.source} and {seen[key]} are the same {item.type} document "
-                               f"({key[1]!r}); list it once")
-        seen[key] = item.document.source
-
-
-class ServerListing:
-    """Every server document, listed once, indexed by intrinsic id and by name."""
-
-    def __init__(self, documents):
-        self.documents = documents
-        self._by_key = {}
-        for document in documents:
-            for key in (document.get("intrinsicId"), document.get("name")):
-                if key:
-                    self._by_key.setdefault(key, []).append(document)
-
-    def candidates(self, desired):
-        found = {}
-        for key in (desired.document.intrinsic_id, desired.document.name):
-            for document in self._by_key.get(key, ()):
-                found[document["id"]] = document
-        return list(found.values())
-
-    def match(self, desired):
-        return single_match(desired, self.candidates(desired))
-
-
-def plan_sync(store, desired_set, managed_label, purge):
-    """One IntelChange per desired document, then a delete per managed document no longer listed."""
-    listing = ServerListing(list(store.list_intels()))
+def plan_sync(store, items, managed_label, purge):
+    """Plan every item, then add a delete item per managed document no longer listed; returns all items."""
+    listing = IdentityIndex(list(store.list_intels()))
     label_names = store.label_names_by_id()
-    changes, kept_ids = [], set()
-    for desired in desired_set:
-        current = store.with_contents(listing.match(desired))
-        labels = desired.labels
+    kept_ids = set()
+    for item in items:
+        current = store.with_contents(listing.match(item.desired))
+        labels = item.desired.labels
         if labels is None:
             # No labels asked for: keep whatever the document carries, and mark it managed.
             labels = tuple(label_names.get(i, f"#{i}") for i in (current or {}).get("labelIds") or ())
         if managed_label.casefold() not in {name.casefold() for name in labels}:
             labels += (managed_label,)
-        change = plan_change(dataclasses.replace(desired, labels=labels), current, label_names)
-        changes.append(change)
+        item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, label_names)
         if current is not None:
             kept_ids.add(current["id"])
-    if purge:
-        changes.extend(_purge_changes(listing, label_names, managed_label, kept_ids))
-    return changes
+    purged = list(_purge_items(listing, label_names, managed_label, kept_ids)) if purge else []
+    return list(items) + purged
 
 
-def _purge_changes(listing, label_names, managed_label, kept_ids):
+def _purge_items(listing, label_names, managed_label, kept_ids):
     managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
     for document in listing.documents:
         if document["id"] not in kept_ids and managed_ids & set(document.get("labelIds") or ()):
             desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
                                    intel_type=document.get("type"))
-            yield plan_change(desired, document, label_names)
+            yield SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
 
 
-def apply_sync(store, changes, parallel, check_mode):
-    """Apply the planned changes, at most `parallel` at a time; returns (results, warnings).
+def apply_sync(store, items, parallel, check_mode, retries=0):
+    """Apply the planned items, at most `parallel` at a time, filling in each one's result or error.
 
     Afterwards the documents this run created are checked for copies a concurrent run created too,
-    also when some writes failed; the warnings say what was removed. Raises SyncError listing the
-    changes that failed.
+    also when some writes failed. `retries`: how often a create whose outcome is unknown is looked up
+    and sent again. Returns warnings about what that removed; raises SyncError naming
+    the items that failed.
     """
-    applier = IntelApplier(store, check_mode)
+    applier = IntelApplier(store, check_mode, retries)
 
-    def attempt(change):
+    def attempt(item):
         try:
-            return applier.apply(change), None
+            item.result = applier.apply(item.change)
         except ThreatResponseError as error:
-            return None, error
+            item.error = error
 
-    outcomes = map_parallel(attempt, changes, parallel)
-    failures = [(change, error) for change, (_document, error) in zip(changes, outcomes) if error]
-    results = [document for document, _error in outcomes]
-    warnings = [] if check_mode else remove_concurrent_copies(store, changes, results)
-    if failures:
-        details = "; ".join(f"{change.name!r} ({change.action}): {error}" for change, error in failures)
-        done = [change for change, (_document, error) in zip(changes, outcomes) if not error and change.changed]
-        raise SyncError(f"{len(failures)} of {len(changes)} documents could not be written: {details}"
+    map_parallel(attempt, items, parallel)
+    warnings = [] if check_mode else remove_concurrent_copies(store, items)
+    failed = [item for item in items if item.error is not None]
+    if failed:
+        details = "; ".join(f"{item.name!r} ({item.change.action}): {item.error}" for item in failed)
+        written = [item for item in items if item.written]
+        raise SyncError(f"{len(failed)} of {len(items)} documents could not be written: {details}"
                         + "".join(f"; {warning}" for warning in warnings),
-                        partial=[dict(name=change.name, action=change.action) for change in done])
-    return results, warnings
+                        result=dict(changed=bool(written), **summarize(written),
+                                    partial=[dict(name=item.name, action=item.change.action) for item in written],
+                                    failed=[item.entry() for item in failed]))
+    return warnings
 
 
-def remove_concurrent_copies(store, changes, results):
+def remove_concurrent_copies(store, items):
     """After creating, make sure no concurrent run created the same document too.
 
     When two documents share an identity, the run that created the newer one deletes its own copy, so
     both runs end with the older one. Returns warnings about what was removed.
     """
-    created = [(change, result) for change, result in zip(changes, results) if change.action == CREATE and result]
+    created = [item for item in items if item.change.action == CREATE and item.result]
     if not created:
         return []
-    listing = ServerListing(list(store.list_intels()))
+    listing = IdentityIndex(list(store.list_intels()))
     warnings = []
-    for change, result in created:
-        copies = sorted(identity_matches(change.desired, listing.candidates(change.desired)), key=lambda d: d["id"])
-        if len(copies) > 1 and copies[0]["id"] != result["id"]:
-            store.delete_intel(result["id"])
-            warnings.append(f"{change.name!r}: another run created it at the same time; kept document "
-                            f"{copies[0]['id']} and deleted this run's copy {result['id']}")
-            result.clear()
-            result.update(copies[0])
+    for item in created:
+        copies = sorted(listing.all_matches(item.change.desired), key=lambda document: document["id"])
+        if len(copies) > 1 and copies[0]["id"] != item.result["id"]:
+            store.delete_intel(item.result["id"])
+            warnings.append(f"{item.name!r}: another run created it at the same time; kept document "
+                            f"{copies[0]['id']} and deleted this run's copy {item.result['id']}")
+            item.result = dict(copies[0])
     return warnings
 
 
-def document_entries(desired_set, changes, results, reports):
-    """One entry per listed document: what happened to it and what Threat Response can evaluate in it."""
-    entries = []
-    for desired, change, result, report in zip(desired_set, changes, results, reports):
-        document = result or change.current or {}
-        entry = dict(name=change.name, type=desired.type, source=desired.document.source, action=change.action,
-                     id=document.get("id"), applicability=report)
-        if report and report["findings"]:
-            entry["applicability_summary"] = summary_line(change.name, report)
-        entries.append(entry)
-    return entries
+def summarize(items, details="changed"):
+    """The result's summary: full detail for what changed, counts and names for the unchanged.
 
-
-def summarize(changes, results):
-    """created/updated/unchanged/deleted: each a list of {name, id, type} in the order of the input."""
-    summary = {"created": [], "updated": [], "unchanged": [], "deleted": []}
-    bucket = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DELETE: "deleted"}
-    for change, result in zip(changes, results):
-        document = result or change.current or {}
-        entry = dict(name=change.name, id=document.get("id"), type=document.get("type") or change.desired.type)
-        key = bucket.get(change.action)
-        if change.action == UNCHANGED and change.changed:
-            key = "updated"  # only its labels change
-        if key:
-            summary[key].append(entry)
+    created/updated/deleted: lists of {name, id, type}; unchanged: names; counts: one number per
+    outcome. `documents` holds the full entry (source, action, applicability) of each listed document
+    that changed, or with details "all" of every listed document.
+    """
+    summary = {outcome: [] for outcome in OUTCOMES}
+    documents = []
+    for item in items:
+        outcome = item.outcome
+        if outcome == "unchanged":
+            summary["unchanged"].append(item.name)
+        elif outcome is not None:
+            summary[outcome].append(item.brief())
+        if item.listed and (details == "all" or outcome not in ("unchanged", None)):
+            documents.append(item.entry())
+    summary["counts"] = {outcome: len(summary[outcome]) for outcome in OUTCOMES}
+    summary["documents"] = documents
+    summary["undeployed"] = undeployed(items)
     return summary
+
+
+def undeployed(items):
+    """How many listed documents are not in the deployed package: written now, or changed after the last
+    deployment as the server tells (so a deployment that failed in an earlier run is not forgotten).
+
+    None when the server does not say (3.x has no lastDeploymentTimestamp) and nothing was written.
+    """
+    count, known = 0, True
+    for item in items:
+        if not item.listed:
+            continue
+        if item.written and item.change.action in (CREATE, UPDATE):
+            count += 1
+            continue
+        deployed = document_deployed(item.result or item.change.current or {})
+        known = known and deployed is not None
+        count += deployed is False
+    return count if known or count else None

@@ -62,10 +62,12 @@ options:
   paths:
     description:
       - Files, or directories whose files are all taken (recursively, in sorted order, skipping hidden
-        files and directories), each added to O(documents) as an entry with only C(src).
+        files and directories), each added to O(documents) as one entry.
+      - An entry is a path, or a dict shaped like a O(documents) entry, with C(src) (the file or directory)
+        and optionally C(type), C(labels) and C(description), which every file under it gets.
       - Relative paths are looked up like O(documents[].src).
     type: list
-    elements: path
+    elements: raw
     default: []
   labels:
     description:
@@ -99,11 +101,21 @@ options:
   applicability:
     description:
       - What to do when documents use terms Threat Response may not evaluate (see RV(documents[].applicability)).
-      - V(warn) uploads them and warns once per document, naming the terms; V(error) fails before anything is
-        written; V(ignore) skips the analysis.
+      - V(warn) uploads them and warns once per document this run creates or updates, naming the terms;
+        the unchanged ones are counted in one warning line (their findings are in RV(documents) with
+        O(details=all)). V(error) fails before anything is written; V(ignore) skips the analysis.
     type: str
     choices: [warn, error, ignore]
     default: warn
+  details:
+    description:
+      - How much the result says about documents that did not change. V(changed) (the default) keeps
+        the result small on large sets, where RV(documents) holds the documents that changed, and the
+        unchanged ones are only named in RV(unchanged) and counted in RV(counts).
+      - V(all) adds an RV(documents) entry (source, action, applicability) for every listed document.
+    type: str
+    choices: [changed, all]
+    default: changed
 extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.attributes
@@ -182,11 +194,16 @@ updated:
   elements: dict
   sample: [{name: FIN4_MACROCHECK.yara, id: 513, type: yara}]
 unchanged:
-  description: Documents already as wanted.
+  description: Names of the documents already as wanted (names only, so the result stays small on large sets).
   returned: always
   type: list
-  elements: dict
-  sample: [{name: stuxnet, id: 400, type: stix}]
+  elements: str
+  sample: [stuxnet]
+counts:
+  description: How many documents were created, updated, unchanged and deleted (in check mode, would be).
+  returned: always
+  type: dict
+  sample: {created: 1, updated: 1, unchanged: 9998, deleted: 0}
 deleted:
   description: Managed documents deleted because O(purge) is on and they are no longer listed.
   returned: always
@@ -194,7 +211,9 @@ deleted:
   elements: dict
   sample: [{name: OLD CAMPAIGN (REPORT), id: 12, type: openioc}]
 documents:
-  description: One entry per listed document, in order, with what happened to it and its applicability.
+  description:
+    - One entry per listed document that changed (with O(details=all), per listed document), in order,
+      with what happened to it and its applicability.
   returned: always
   type: list
   elements: dict
@@ -209,8 +228,12 @@ documents:
       description: The C(src) path, or C(content).
       type: str
     action:
-      description: V(create), V(update) or V(unchanged).
+      description: V(create), V(update) or V(unchanged) (V(unchanged) with label changes counts as updated).
       type: str
+    error:
+      description: Why this document could not be written.
+      type: str
+      returned: in RV(failed) entries
     id:
       description: Server id (null for a document that check mode would create).
       type: int
@@ -236,49 +259,80 @@ diff:
   elements: dict
   sample: [{before: {state: absent}, after: {state: present, name: APT18, md5: 6a0a..., revision: 1}}]
 partial:
-  description: When some writes failed, the changes that were made before and beside them.
+  description:
+    - When some writes failed, the changes that were made before and beside them. The task then fails
+      with C(changed) true when anything was written, and RV(created), RV(updated), RV(deleted) and
+      RV(counts) describe those writes.
   returned: on failure of some writes
   type: list
   elements: dict
   sample: [{name: APT18, action: create}]
+failed:
+  description: When some writes failed, one RV(documents) entry per document that failed, with its C(error).
+  returned: on failure of some writes
+  type: list
+  elements: dict
+  sample: [{name: APT30, id: null, type: openioc, action: create, error: "POST ... answered 500"}]
 """
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
-    apply_sync,
-    document_entries,
-    plan_sync,
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
+    applicability_reports,
+    applicability_warnings,
     read_entries,
-    summarize,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_options import (
     APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
-    assess_applicability,
+    MAX_SIZE_OPTION,
+    PATH_OPTIONS,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
+    SyncItem,
+    apply_sync,
+    plan_sync,
+    summarize,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 
 
 def sync(module):
     params = module.params
-    entries = params["documents"] + [{"src": path} for path in params["paths"]]
+    entries = params["documents"] + [path_entry(number, entry) for number, entry in enumerate(params["paths"], 1)]
     if not entries:
         # Also what keeps purge from deleting every managed document after a mistyped path variable.
         raise InvalidInput("no documents given: documents and paths are both empty")
     desired = read_entries(entries, params["max_size"], params["labels"])
-    reports = assess_applicability(desired, params["applicability"], module.warn)
+    reports = applicability_reports(desired, params["applicability"])
     store = IntelStore(module.client)
-    changes = plan_sync(store, desired, params["managed_label"], params["purge"])
-    results, warnings = apply_sync(store, changes, params["parallel"], module.check_mode)
-    for warning in warnings:
+    items = plan_sync(store, [SyncItem(*pair) for pair in zip(desired, reports)], params["managed_label"],
+                      params["purge"])
+    for warning in applicability_warnings((item.desired.document, item.report, item.change.action in (CREATE, UPDATE))
+                                          for item in items if item.listed):
         module.warn(warning)
-    result = dict(changed=any(change.changed for change in changes), **summarize(changes, results),
-                  documents=document_entries(desired, changes, results, reports))
+    for warning in apply_sync(store, items, params["parallel"], module.check_mode, params["retries"]):
+        module.warn(warning)
+    result = dict(changed=any(item.change.changed for item in items), **summarize(items, params["details"]))
     if module._diff:
-        result["diff"] = [dict(before=change.before(), after=change.after(), before_header=change.name,
-                               after_header=change.name) for change in changes if change.changed]
+        result["diff"] = [dict(before=item.change.before(), after=item.change.after(), before_header=item.name,
+                               after_header=item.name) for item in items if item.change.changed]
     return result
+
+
+def path_entry(number, entry):
+    """A `paths` entry as a `documents` entry: a path string, or a dict with `src` and document options."""
+    if isinstance(entry, str):
+        return {"src": entry}
+    if not isinstance(entry, dict):
+        raise InvalidInput(f"paths entry {number}: expected a path or a dict with src, not {type(entry).__name__}")
+    checked = ArgumentSpecValidator(PATH_OPTIONS).validate(entry)
+    if checked.error_messages:
+        raise InvalidInput(f"paths entry {number}: " + "; ".join(checked.error_messages))
+    return checked.validated_parameters
 
 
 def main():
@@ -286,13 +340,14 @@ def main():
         argument_spec=dict(
             documents=dict(type="list", elements="dict", default=[], options=DOCUMENT_OPTIONS,
                            mutually_exclusive=[("src", "content")], required_one_of=[("src", "content")]),
-            paths=dict(type="list", elements="path", default=[]),
+            paths=dict(type="list", elements="raw", default=[]),
             labels=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=False),
             managed_label=dict(type="str", default="managed-by-ansible"),
             parallel=dict(type="int", default=4),
-            max_size=dict(type="int", default=10485760),
+            max_size=MAX_SIZE_OPTION,
             applicability=APPLICABILITY_OPTION,
+            details=dict(type="str", default="changed", choices=["changed", "all"]),
         ),
     )
     module.run(sync)

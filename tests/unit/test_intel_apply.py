@@ -3,6 +3,7 @@
 import pytest
 from test_intel_plan import openioc, present, yara
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import WriteOutcomeUnknown
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import (
     IntelApplier,
     ServerCreatedCopyError,
@@ -92,5 +93,22 @@ def test_a_put_that_created_a_copy_is_undone_and_reported(emulator, store):
 def test_a_create_without_an_answer_looks_before_sending_again(emulator, store, fault):
     change = planned(store, present(yara("rule.yar")))
     emulator.add_fault(method="POST", path="/intels$", times=1, **fault)
-    document = IntelApplier(store, False).apply(change)
+    document = IntelApplier(store, False, retries=1).apply(change)
     assert [doc["id"] for doc in emulator.intels()] == [document["id"]]  # exactly one copy either way
+
+
+@pytest.mark.parametrize("retries, faults, succeeds", [(3, 3, True), (2, 3, False), (0, 1, False)])
+def test_every_retry_of_a_create_looks_first_up_to_retries(emulator, store, retries, faults, succeeds):
+    change = planned(store, present(yara("rule.yar")))
+    emulator.add_fault(method="POST", path="/intels$", action="status", status=504, times=faults)
+    emulator.clear_journal()
+    applier = IntelApplier(store, False, retries=retries)
+    if succeeds:
+        assert applier.apply(change)["name"] == "rule.yar"
+    else:
+        with pytest.raises(WriteOutcomeUnknown):
+            applier.apply(change)
+    sent = [entry["method"] for entry in emulator.journal if entry["path"].endswith("/intels")]
+    attempts = min(retries, faults) + 1 if succeeds else retries + 1
+    assert sent == ["POST"] + ["GET", "POST"] * (attempts - 1)
+    assert len(emulator.intels()) == (1 if succeeds else 0)
