@@ -19,6 +19,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
     DELETE,
     UPDATE,
     identity_matches,
+    same_content,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._retry import RetryPolicy
 
@@ -66,6 +67,14 @@ class IntelApplier:
             existing = self._created_copy(change)
             if existing is not None:
                 return existing
+
+    def older_copy(self, change, document):
+        """After a create: the oldest other document with the same identity and content (one a concurrent
+        task created at the same time), or None. The caller deletes its own copy and uses that one."""
+        listed = self.store.list_intels(name=change.upload.name)
+        older = [doc for doc in identity_matches(change.desired, listed)
+                 if doc["id"] < document["id"] and same_content(change.desired, doc)]
+        return self.store.with_contents(min(older, key=lambda doc: doc["id"])) if older else None
 
     def _created_copy(self, change):
         listed = list(self.store.list_intels(name=change.upload.name))

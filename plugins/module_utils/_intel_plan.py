@@ -136,6 +136,14 @@ def single_match(desired, server_docs):
     return matches[0] if matches else None
 
 
+def same_content(desired, server_doc):
+    """Whether a server document holds what `desired` would upload (a copy of it, whatever its labels)."""
+    upload = desired.document
+    if server_doc.get("intrinsicId"):
+        upload = upload.with_intrinsic_id(server_doc["intrinsicId"])
+    return not _content_differs(desired, server_doc, upload)
+
+
 def plan_change(desired, current, label_names):
     """The change that makes `current` (a server document or None) what `desired` asks for.
 

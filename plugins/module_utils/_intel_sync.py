@@ -22,8 +22,10 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
     UNCHANGED,
     UPDATE,
     DesiredIntel,
+    DuplicateIntelError,
     IdentityIndex,
     plan_change,
+    same_content,
 )
 
 OUTCOMES = ("created", "updated", "unchanged", "deleted")
@@ -80,12 +82,18 @@ class SyncError(ThreatResponseError):
 
 
 def plan_sync(store, items, managed_label, purge):
-    """Plan every item, then add a delete item per managed document no longer listed; returns all items."""
+    """Plan every item, then add a delete item per managed document no longer listed; returns all items.
+
+    Copies of a document that this collection made (interrupted or overlapping runs) are resolved: the
+    oldest is kept and a delete item is added for each other copy.
+    """
     listing = IdentityIndex(list(store.list_intels()))
     label_names = store.label_names_by_id()
-    kept_ids = set()
+    managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
+    kept_ids, extra = set(), []
     for item in items:
-        current = store.with_contents(listing.match(item.desired))
+        current, copies = _one_of(item.desired, listing.all_matches(item.desired), managed_ids, managed_label)
+        current = store.with_contents(current)
         labels = item.desired.labels
         if labels is None:
             # No labels asked for: keep whatever the document carries, and mark it managed.
@@ -93,19 +101,50 @@ def plan_sync(store, items, managed_label, purge):
         if managed_label.casefold() not in {name.casefold() for name in labels}:
             labels += (managed_label,)
         item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, label_names)
-        if current is not None:
-            kept_ids.add(current["id"])
-    purged = list(_purge_items(listing, label_names, managed_label, kept_ids)) if purge else []
-    return list(items) + purged
+        kept_ids.update(document["id"] for document in ([current] if current else []) + copies)
+        extra.extend(_delete_item(document, label_names) for document in copies)
+    purged = list(_purge_items(listing, label_names, managed_ids, kept_ids)) if purge else []
+    return list(items) + extra + purged
 
 
-def _purge_items(listing, label_names, managed_label, kept_ids):
-    managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
+def _one_of(desired, matches, managed_ids, managed_label):
+    """(the document to keep, the copies to delete) among the server documents that are `desired`.
+
+    Copies are resolved only when each is this collection's: it carries the managed label, or holds
+    exactly the content this run would upload (a create whose answer was lost, or a run killed before
+    labelling). Otherwise the error names each copy, so the user can delete the right one.
+    """
+    if len(matches) <= 1:
+        return (matches[0] if matches else None), []
+    ours = [doc for doc in matches if managed_ids & set(doc.get("labelIds") or ()) or same_content(desired, doc)]
+    if len(ours) < len(matches):
+        described = "; ".join(f"id {doc['id']} ({_whose(doc, managed_ids, managed_label)}, updated "
+                              f"{doc.get('updatedAt') or 'at an unknown time'})"
+                              for doc in sorted(matches, key=lambda doc: doc["id"]))
+        raise DuplicateIntelError(
+            f"{len(matches)} documents on the server are {desired.display_name!r} ({desired.type}): {described}. "
+            "This task deletes only copies it made; delete the one that should go, e.g. with "
+            "tanium.threat_response.intel and `id: <id>`, `state: absent`, then run again.")
+    keep = min(matches, key=lambda doc: (not managed_ids & set(doc.get("labelIds") or ()), doc["id"]))
+    return keep, [doc for doc in matches if doc["id"] != keep["id"]]
+
+
+def _whose(document, managed_ids, managed_label):
+    if managed_ids & set(document.get("labelIds") or ()):
+        return f"labelled {managed_label}"
+    return "other content, not managed by this task"
+
+
+def _delete_item(document, label_names):
+    desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
+                           intel_type=document.get("type"))
+    return SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
+
+
+def _purge_items(listing, label_names, managed_ids, kept_ids):
     for document in listing.documents:
         if document["id"] not in kept_ids and managed_ids & set(document.get("labelIds") or ()):
-            desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
-                                   intel_type=document.get("type"))
-            yield SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
+            yield _delete_item(document, label_names)
 
 
 def apply_sync(store, items, parallel, check_mode, retries=0):
@@ -147,15 +186,22 @@ def remove_concurrent_copies(store, items):
     created = [item for item in items if item.change.action == CREATE and item.result]
     if not created:
         return []
-    listing = IdentityIndex(list(store.list_intels()))
+    # Two listings, merged: a concurrent run deleting its copies while this one pages shifts the
+    # offsets, so one listing can miss a document; a document missed by both is very unlikely.
+    listed = {document["id"]: document for _ in range(2) for document in store.list_intels()}
+    listing = IdentityIndex(list(listed.values()))
     warnings = []
     for item in created:
-        copies = sorted(listing.all_matches(item.change.desired), key=lambda document: document["id"])
-        if len(copies) > 1 and copies[0]["id"] != item.result["id"]:
-            store.delete_intel(item.result["id"])
+        own_id = item.result["id"]
+        older = sorted((document for document in listing.all_matches(item.change.desired) if document["id"] < own_id),
+                       key=lambda document: document["id"])
+        # The merged listing may hold a copy deleted meanwhile: keep this run's copy unless one surely exists.
+        kept = next((found for found in (store.get_intel(document["id"]) for document in older) if found), None)
+        if kept is not None:
+            store.delete_intel(own_id)
             warnings.append(f"{item.name!r}: another run created it at the same time; kept document "
-                            f"{copies[0]['id']} and deleted this run's copy {item.result['id']}")
-            item.result = dict(copies[0])
+                            f"{kept['id']} and deleted this run's copy {own_id}")
+            item.result = dict(kept)
     return warnings
 
 

@@ -238,10 +238,25 @@ def ensure_intel(module):
     change = plan_change(desired, current, label_names)
     for warning in applicability_warnings([(desired.document, applicability, change.action in (CREATE, UPDATE))]):
         module.warn(warning)
-    document = IntelApplier(store, module.check_mode, params["retries"]).apply(change)
+    applier = IntelApplier(store, module.check_mode, params["retries"])
+    document = applier.apply(change)
+    if change.action == CREATE and not module.check_mode:
+        document = _one_copy(module, store, applier, change, document)
     if change.labels_to_attach and not module.check_mode:
         label_names = store.label_names_by_id()
     return intel_result(change, document, label_names, module._diff, module.check_mode, applicability)
+
+
+def _one_copy(module, store, applier, change, document):
+    """Two tasks creating one document at once: the one that made the newer copy deletes it and
+    takes the older (with this task's labels), so both end with one document."""
+    older = applier.older_copy(change, document)
+    if older is None:
+        return document
+    store.delete_intel(document["id"])
+    module.warn(f"{change.name!r}: another task created it at the same time; kept document {older['id']} "
+                f"and deleted this task's copy {document['id']}")
+    return applier.apply(plan_change(change.desired, older, store.label_names_by_id()))
 
 
 def intel_result(change, document, label_names, diff, check_mode, applicability):

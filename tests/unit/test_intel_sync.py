@@ -11,6 +11,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
     DELETE,
     UNCHANGED,
     UPDATE,
+    DuplicateIntelError,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
@@ -123,3 +124,29 @@ def test_entries_are_all_validated_before_anything_is_sent(entries, problem):
     with pytest.raises(InvalidInput) as caught:
         read_entries(entries, 10485760, [])
     assert problem in str(caught.value)
+
+
+@pytest.mark.parametrize("second_labels, second_content", [([MANAGED], DOCS[0]), ([], DOCS[0]),
+                                                            ([MANAGED], openioc("ioc-0", "DOC 0", md5="e" * 32))])
+def test_copies_this_collection_made_are_resolved_keeping_the_oldest(emulator, store, second_labels, second_content):
+    first = seed(emulator, DOCS[0], labels=[MANAGED])
+    second = seed(emulator, second_content, labels=second_labels)  # an overlapping or interrupted run's copy
+    items = plan(store, [DOCS[0]])
+    assert [(item.change.action, item.change.current["id"]) for item in items] == [
+        (UNCHANGED, first["id"]), (DELETE, second["id"])]
+    apply_sync(store, items, parallel=2, check_mode=False)
+    assert [doc["id"] for doc in emulator.intels()] == [first["id"]]
+    assert summarize(items)["deleted"] == [dict(name="DOC 0", id=second["id"], type="openioc")]
+
+
+def test_a_copy_this_collection_did_not_make_is_an_error_that_says_which_to_delete(emulator, store):
+    ours = seed(emulator, DOCS[0], labels=[MANAGED])
+    theirs = seed(emulator, openioc("ioc-0", "DOC 0", md5="e" * 32), labels=["Team"])
+    emulator.clear_journal()
+    with pytest.raises(DuplicateIntelError) as caught:
+        plan(store, [DOCS[0]])
+    message = str(caught.value)
+    assert f"id {ours['id']} (labelled {MANAGED}, updated 20" in message
+    assert f"id {theirs['id']} (other content, not managed by this task, updated 20" in message
+    assert "tanium.threat_response.intel and `id: <id>`, `state: absent`" in message
+    assert emulator.writes() == []
