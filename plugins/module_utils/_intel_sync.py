@@ -173,7 +173,7 @@ def apply_sync(store, items, parallel, check_mode, retries=0):
                         + "".join(f"; {warning}" for warning in warnings),
                         result=dict(changed=bool(written), **summarize(written),
                                     partial=[dict(name=item.name, action=item.change.action) for item in written],
-                                    failed=[item.entry() for item in failed]))
+                                    failures=[item.entry() for item in failed]))
     return warnings
 
 

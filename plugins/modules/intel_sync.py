@@ -233,7 +233,7 @@ documents:
     error:
       description: Why this document could not be written.
       type: str
-      returned: in RV(failed) entries
+      returned: in RV(failures) entries
     id:
       description: Server id (null for a document that check mode would create).
       type: int
@@ -267,7 +267,7 @@ partial:
   type: list
   elements: dict
   sample: [{name: APT18, action: create}]
-failed:
+failures:
   description: When some writes failed, one RV(documents) entry per document that failed, with its C(error).
   returned: on failure of some writes
   type: list

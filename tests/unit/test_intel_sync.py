@@ -88,7 +88,7 @@ def test_a_partial_failure_names_what_failed_and_what_was_written(emulator, stor
     result = caught.value.result
     assert result["changed"] is True and result["partial"] == [dict(name="DOC 1", action=CREATE)]
     assert [(doc["name"], doc["id"] is not None) for doc in result["created"]] == [("DOC 1", True)]
-    assert [(entry["name"], "500" in entry["error"]) for entry in result["failed"]] == [("DOC 0", True)]
+    assert [(entry["name"], "500" in entry["error"]) for entry in result["failures"]] == [("DOC 0", True)]
     assert [doc["name"] for doc in emulator.intels()] == ["DOC 1"]
 
 
