@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 
 import generate
+from environment import base_environment
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -79,14 +80,6 @@ class Emulator:
     def __exit__(self, *exc_info) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
-
-
-def base_environment() -> dict:
-    env = dict(os.environ)
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".build" / "collections"))
-    env.update(ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="false")
-    return env
 
 
 def start_rollout(playbook: Path, documents: Path, env: dict, log: Path) -> subprocess.Popen:
