@@ -130,8 +130,9 @@ def single_match(desired, server_docs):
     matches = identity_matches(desired, server_docs)
     if len(matches) > 1:
         ids = ", ".join(str(doc["id"]) for doc in sorted(matches, key=lambda doc: doc["id"]))
+        kind = f" ({desired.type})" if desired.type else ""
         raise DuplicateIntelError(
-            f"{len(matches)} documents on the server match {desired.display_name!r} ({desired.type}): ids {ids}. "
+            f"{len(matches)} documents on the server match {desired.display_name!r}{kind}: ids {ids}. "
             "Delete the extra copies, or set `id` to the one to manage.")
     return matches[0] if matches else None
 

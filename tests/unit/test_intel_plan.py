@@ -145,3 +145,8 @@ def test_predicted_document_is_what_check_mode_reports():
 def test_an_unknown_label_id_is_shown_by_number():
     change = plan_change(present(IOC), server_copy(IOC, label_ids=[99]), LABELS)
     assert change.current_labels == ("#99",)
+
+
+def test_duplicates_of_an_untyped_lookup_are_named_without_a_type():
+    with pytest.raises(DuplicateIntelError, match=r"match 'APT ONE': ids 1, 2\. "):
+        single_match(DesiredIntel(state="absent", name="APT ONE"), [server_copy(IOC, 1), server_copy(IOC, 2)])
