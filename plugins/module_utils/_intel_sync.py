@@ -188,7 +188,7 @@ def remove_concurrent_copies(store, items):
         return []
     # Two listings, merged: a concurrent run deleting its copies while this one pages shifts the
     # offsets, so one listing can miss a document; a document missed by both is very unlikely.
-    listed = {document["id"]: document for _ in range(2) for document in store.list_intels()}
+    listed = {document["id"]: document for listing_pass in range(2) for document in store.list_intels()}
     listing = IdentityIndex(list(listed.values()))
     warnings = []
     for item in created:

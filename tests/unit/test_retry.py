@@ -58,7 +58,7 @@ def test_a_longer_retry_after_is_capped(form):
 ])
 def test_backoff_grows_with_equal_jitter_within_its_ceiling(attempt, low, high):
     policy = RetryPolicy(3)
-    delays = [policy.delay(attempt) for _ in range(200)]
+    delays = [policy.delay(attempt) for _sample in range(200)]
     assert all(low <= delay <= high for delay in delays)
     assert len(set(delays)) > 1  # jittered, so parallel workers do not retry in lockstep
 
