@@ -126,8 +126,10 @@ def test_entries_are_all_validated_before_anything_is_sent(entries, problem):
     assert problem in str(caught.value)
 
 
-@pytest.mark.parametrize("second_labels, second_content", [([MANAGED], DOCS[0]), ([], DOCS[0]),
-                                                            ([MANAGED], openioc("ioc-0", "DOC 0", md5="e" * 32))])
+SECOND_COPIES = [([MANAGED], DOCS[0]), ([], DOCS[0]), ([MANAGED], openioc("ioc-0", "DOC 0", md5="e" * 32))]
+
+
+@pytest.mark.parametrize("second_labels, second_content", SECOND_COPIES)
 def test_copies_this_collection_made_are_resolved_keeping_the_oldest(emulator, store, second_labels, second_content):
     first = seed(emulator, DOCS[0], labels=[MANAGED])
     second = seed(emulator, second_content, labels=second_labels)  # an overlapping or interrupted run's copy
