@@ -164,6 +164,8 @@ def main(argv: list[str]) -> int:
                 say(f"round {number}: killed after {after:.1f} s")
         overlapping = [start_rollout(playbook, large, env, work / f"overlap-{index}.log") for index in range(3)]
         say("three overlapping rollouts: status " + ", ".join(str(process.wait()) for process in overlapping))
+        before = check(emulator.state(), expected_md5s(large))
+        say("before the clean run: " + ", ".join(f"{value} {name}" for name, value in before.items()))
         final = start_rollout(playbook, large, env, work / "final.log")
         status = final.wait()
         say(f"clean run: status {status}")
