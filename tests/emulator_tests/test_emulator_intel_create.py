@@ -53,6 +53,31 @@ def test_stix_is_named_from_first_indicator_title_and_identified_by_package_id(a
     assert doc["intrinsicId"] == "example:Package-fdd39a2e-b67c-11e3-bcc9-f01faf20d111"
 
 
+OASIS_STIX = (b'<stix:STIX_Package xmlns:stix="http://docs.oasis-open.org/cti/ns/stix/core-1" '
+              b'xmlns:indicator="http://docs.oasis-open.org/cti/ns/stix/indicator-1" version="1.2.1"%s>'
+              b'<stix:STIX_Header><stix:Title>Package title</stix:Title></stix:STIX_Header><stix:Indicators>'
+              b'<stix:Indicator><indicator:Title>First indicator</indicator:Title></stix:Indicator>'
+              b'</stix:Indicators></stix:STIX_Package>')
+
+
+def test_stix_1_2_1_is_named_from_its_header_title_and_may_lack_an_id(api, tmp_path):
+    with_id, without_id = tmp_path / "a.xml", tmp_path / "b.xml"
+    with_id.write_bytes(OASIS_STIX % b' id="example:Package-1"')
+    without_id.write_bytes(OASIS_STIX % b"")
+    doc = api.create(with_id, "a.stix")
+    assert (doc["type"], doc["typeVersion"], doc["name"], doc["intrinsicId"]) == (
+        "stix", "1.2.1", "Package title", "example:Package-1")
+    assert api.create(without_id, "b.stix")["intrinsicId"] == "Package title"
+
+
+def test_signal_negations_parse(api):
+    signal = {"name": "Negations", "description": "", "platforms": ["linux"],
+              "contents": "NOT process.path contains 'x' AND file.path ends with not '.so' AND not (file.name is 'y')"}
+    terms = api.data(api.post("/intels", json=signal))["compiled"]["terms"]
+    assert [(term["condition"], term["negate"]) for term in terms] == [
+        ("contains", True), ("ends with", True), ("is", True)]
+
+
 def test_stix_without_indicators_falls_back_to_package_id(api):
     doc = api.create(CORPUS / "stix1" / "command-and-control-ip-list.xml", "c2.xml")
     assert doc["name"] == doc["intrinsicId"] == "example:STIXPackage-cc0ca596-70e6-4dac-9bef-603166d17db8"
