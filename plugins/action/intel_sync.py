@@ -10,6 +10,7 @@ from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller
     files_under,
     require_controller,
     resolve_source,
+    selection,
 )
 
 
@@ -19,12 +20,14 @@ class ActionModule(ControllerFilesAction):
     def resolve_arguments(self, module_args):
         documents = module_args.get("documents") or []
         paths = module_args.get("paths") or []
+        patterns, excludes = selection(module_args)
         if not isinstance(documents, list) or not isinstance(paths, list):
             raise AnsibleActionFail("documents and paths must be lists")
         if paths or any(isinstance(entry, dict) and entry.get("src") is not None for entry in documents):
             require_controller(self, self.MODULE)
         module_args["documents"] = [self._resolved(entry) for entry in documents]
-        module_args["paths"] = [found for path in paths for found in files_under(resolve_source(self, path))]
+        module_args["paths"] = [found for path in paths
+                                for found in files_under(resolve_source(self, path), patterns, excludes)]
         return module_args
 
     def _resolved(self, entry):

@@ -55,9 +55,13 @@ def _refuse_repeated_identities(desired):
     seen = {}
     for item in desired:
         key = (item.type, item.document.intrinsic_id or item.document.name)
+        if key in seen and item.type == "yara":
+            raise InvalidInput(f"{seen[key]} and {item.document.source} would both be the YARA document {key[1]!r}: "
+                               "a YARA document's name and identity is its upload file name; give one of them "
+                               "its own name (a `documents` entry with `src` and `name`), or leave one out")
         if key in seen:
-            raise InvalidInput(f"{item.document.source} and {seen[key]} are the same {item.type} document "
-                               f"({key[1]!r}); list it once")
+            raise InvalidInput(f"{seen[key]} and {item.document.source} are the same {item.type} document "
+                               f"(identity {key[1]!r}); list it once")
         seen[key] = item.document.source
 
 
