@@ -1,11 +1,12 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Build an OpenIOC 1.0 document from hashes, indicator lists or a STIX 2 bundle.
+"""Build an OpenIOC 1.0 document from hashes, indicator lists, a STIX 2 bundle or a MISP event.
 
 The same input always gives the same bytes: ids are UUIDv5s, items are sorted and de-duplicated,
 and the dates are constants. So uploading the result again is recognised as unchanged.
-Standard library only, so modules, roles and unit tests can use it without Ansible templating.
+Runs on the controller only (the to_openioc filter); standard library only, so unit tests can use it
+without Ansible templating.
 """
 
 from __future__ import annotations
@@ -56,35 +57,65 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
-def build_openioc(indicators, name, description=None) -> str:
-    """The OpenIOC 1.0 text for `indicators`; InvalidInput names every problem found."""
+UNSUPPORTED_CHOICES = ("fail", "skip")
+_EXPECTED = ("a hash, hashes separated by newlines or commas, a list of hashes, a dict of indicator lists, "
+             "a STIX 2 bundle or a MISP event")
+_HASH_SEPARATORS = re.compile(r"[\s,;]+")
+# How much of a bad input an error quotes: enough to recognise it, never the whole (27 KB) input.
+_EXCERPT = 60
+_MAX_NAMED = 10
+
+
+def build_openioc(indicators, name, description=None, unsupported="fail", warn=None) -> str:
+    """The OpenIOC 1.0 text for `indicators`; InvalidInput names every problem found.
+
+    `unsupported`: "fail" refuses a STIX 2 pattern or MISP attribute that cannot become an OpenIOC
+    item; "skip" leaves it out and calls `warn` with one message naming what was left out.
+    """
     name = _checked_name(name)
     if description is not None and not isinstance(description, str):
         raise InvalidInput(f"description must be a string, not {type(description).__name__}")
     if description and _NOT_XML.search(description):
         raise InvalidInput("description has characters that XML cannot hold")
-    items = collect_items(indicators)
-    return _render(name, (description or "").strip(), items)
+    if unsupported not in UNSUPPORTED_CHOICES:
+        raise InvalidInput(f"unsupported must be one of {', '.join(UNSUPPORTED_CHOICES)}, not {unsupported!r}")
+    raw, left_out = _raw_values(indicators)
+    if left_out:
+        if unsupported == "fail":
+            raise InvalidInput(left_out + "; set unsupported='skip' to convert the rest")
+        if warn is not None:
+            warn(f"to_openioc left out {left_out}")
+    if not raw:
+        raise InvalidInput("no indicators to convert: " + ("every indicator was left out" if left_out
+                                                           else "the input is empty"))
+    return _render(name, (description or "").strip(), _validated(raw))
 
 
 def collect_items(indicators) -> dict:
-    """{kind key: sorted, de-duplicated values} from any accepted input form."""
-    if isinstance(indicators, str) and indicators.lstrip().startswith("{"):
-        indicators = _json_bundle(indicators)
-    if isinstance(indicators, str):
-        raw = [(None, indicators)]
-    elif isinstance(indicators, Mapping):
-        is_stix = "type" in indicators or "objects" in indicators
-        raw = _bundle_values(indicators) if is_stix else _dict_values(indicators)
-    elif isinstance(indicators, Iterable):  # lists, and generators such as `map` results in Jinja
-        raw = [(None, value) for value in indicators]
-    else:
-        raise InvalidInput(
-            "takes a hash, a list of hashes, a dict of indicator lists or a STIX 2 bundle, "
-            f"not {type(indicators).__name__}")
+    """{kind key: sorted, de-duplicated values} from any accepted input form (unsupported ones refused)."""
+    raw, left_out = _raw_values(indicators)
+    if left_out:
+        raise InvalidInput(left_out)
     if not raw:
         raise InvalidInput("no indicators to convert: the input is empty")
     return _validated(raw)
+
+
+def _raw_values(indicators) -> tuple:
+    """([(kind key or None for "a hash of any kind", value)], what cannot be converted or "")."""
+    if isinstance(indicators, str) and indicators.lstrip()[:1] in ("{", "["):
+        indicators = _json_input(indicators)
+    if isinstance(indicators, str):
+        return [(None, value) for value in _HASH_SEPARATORS.split(indicators.strip()) if value], ""
+    if isinstance(indicators, Mapping):
+        if _is_misp(indicators):
+            return _misp_values(indicators)
+        if "type" in indicators or "objects" in indicators:
+            return _bundle_values(indicators)
+        return _dict_values(indicators), ""
+    if isinstance(indicators, Iterable):  # lists, and generators such as `map` results in Jinja
+        return [(None, value) for value in indicators], ""
+    raise InvalidInput(f"takes {_EXPECTED}, not {type(indicators).__name__}")
 
 
 def _checked_name(name) -> str:
@@ -98,17 +129,35 @@ def _checked_name(name) -> str:
     return name.strip()
 
 
-def _json_bundle(text: str):
+def _json_input(text: str):
+    """JSON text: a STIX 2 bundle or a MISP event; anything else is named, with a short excerpt."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except ValueError as error:
-        raise InvalidInput(f"the input looks like STIX 2 JSON but is not valid JSON ({error})") from None
+        raise InvalidInput(f"the input looks like JSON (a STIX 2 bundle or a MISP event) but is not valid JSON "
+                           f"({error}); it starts {_excerpt(text)}") from None
+    if isinstance(data, list):
+        raise InvalidInput(f"the input is a JSON array of {len(data)} item(s), not {_EXPECTED}; "
+                           f"it starts {_excerpt(text)}")
+    if not isinstance(data, dict) or not (_is_misp(data) or "type" in data or "objects" in data):
+        keys = ", ".join(sorted(map(str, data))[:_MAX_NAMED]) if isinstance(data, dict) else ""
+        raise InvalidInput(f"the input is a JSON {'object with keys ' + keys if keys else type(data).__name__}, "
+                           f"not a STIX 2 bundle (\"type\": \"bundle\") or a MISP event (\"Event\"); "
+                           f"it starts {_excerpt(text)}")
+    return data
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(str(text).split())
+    return repr(flat if len(flat) <= _EXCERPT else flat[:_EXCERPT] + "...")
 
 
 def _dict_values(data: Mapping) -> list:
     unknown = sorted(str(key) for key in data if key not in INPUT_KEYS)
     if unknown:
-        raise InvalidInput(f"unknown key(s) {', '.join(unknown)}; the keys are {', '.join(INPUT_KEYS)}")
+        named = ", ".join(_excerpt(key)[1:-1] for key in unknown[:_MAX_NAMED])
+        more = f" and {len(unknown) - _MAX_NAMED} more" if len(unknown) > _MAX_NAMED else ""
+        raise InvalidInput(f"unknown key(s) {named}{more}; the keys are {', '.join(INPUT_KEYS)}")
     raw = []
     for key in INPUT_KEYS:
         values = data.get(key)
@@ -128,12 +177,21 @@ def _validated(raw) -> dict:
     for key, value in raw:
         clean, problem = _clean_value(key, value)
         if problem:
-            problems.setdefault(problem, {})[repr(value)] = None  # a dict: each bad value named once, in order
+            problems.setdefault(problem, {})[_shown(value)] = None  # a dict: each bad value named once, in order
         else:
             values[_HASH_KINDS_BY_LENGTH[len(clean)] if key is None else key].add(clean)
     if problems:
-        raise InvalidInput("; ".join(f"{problem}: {', '.join(bad)}" for problem, bad in problems.items()))
+        raise InvalidInput("; ".join(f"{problem}: {_listed(list(bad))}" for problem, bad in problems.items()))
     return {key: sorted(found, key=_sort_key(key)) for key, found in values.items()}
+
+
+def _shown(value) -> str:
+    return repr(value) if len(repr(value)) <= _EXCERPT else _excerpt(value) + f" ({len(str(value)):,} characters)"
+
+
+def _listed(named: list) -> str:
+    more = f" and {len(named) - _MAX_NAMED} more" if len(named) > _MAX_NAMED else ""
+    return ", ".join(named[:_MAX_NAMED]) + more
 
 
 def _clean_value(key, value) -> tuple:
@@ -204,7 +262,7 @@ class _UnsupportedPattern(Exception):
     """Why a pattern falls outside the subset that maps onto OpenIOC items."""
 
 
-def _bundle_values(bundle: Mapping) -> list:
+def _bundle_values(bundle: Mapping) -> tuple:
     if bundle.get("type") != "bundle" or not isinstance(bundle.get("objects"), list):
         raise InvalidInput(
             f"a dict with 'type' {bundle.get('type')!r} is not a STIX 2 bundle (type 'bundle' with a list of 'objects')")
@@ -223,10 +281,56 @@ def _bundle_values(bundle: Mapping) -> list:
         except _UnsupportedPattern as reason:
             unsupported.append(f"{indicator.get('id', '(indicator without id)')} {pattern} ({reason})")
     if unsupported:
-        raise InvalidInput(
-            f"the STIX 2 bundle has {len(unsupported)} indicator pattern(s) that cannot become OpenIOC items "
-            f"(supported: {_SUPPORTED_PATTERNS}): " + "; ".join(unsupported))
-    return raw
+        return raw, (f"the STIX 2 bundle has {len(unsupported)} indicator pattern(s) that cannot become OpenIOC "
+                     f"items (supported: {_SUPPORTED_PATTERNS}): " + "; ".join(unsupported))
+    return raw, ""
+
+
+# --- MISP events ----------------------------------------------------------------------------------
+
+# MISP attribute type -> kind key; "a|b" composite types split their value at "|" (MISP's own rule).
+_MISP_TYPES = {
+    "md5": "md5", "sha1": "sha1", "sha256": "sha256", "filename": "file_names",
+    "domain": "domains", "hostname": "domains", "ip-src": "ips", "ip-dst": "ips", "url": "urls",
+}
+
+
+def _is_misp(data: Mapping) -> bool:
+    # An export is {"Event": {...}}, {"response": [{"Event": ...}]}, or the bare event with "Attribute".
+    return "Event" in data or "Attribute" in data or (
+        isinstance(data.get("response"), list) and any(isinstance(item, Mapping) and "Event" in item
+                                                       for item in data["response"]))
+
+
+def _misp_values(data: Mapping) -> tuple:
+    events = [item["Event"] for item in data["response"] if isinstance(item, Mapping)] if "response" in data else [
+        data.get("Event", data)]
+    raw, left_out = [], {}
+    for event in events:
+        if not isinstance(event, Mapping):
+            raise InvalidInput(f"the MISP \"Event\" must be an object; it starts {_excerpt(json.dumps(event))}")
+        attributes = list(event.get("Attribute") or [])
+        for misp_object in event.get("Object") or []:
+            if isinstance(misp_object, Mapping):
+                attributes += list(misp_object.get("Attribute") or [])
+        for attribute in attributes:
+            if not isinstance(attribute, Mapping):
+                continue
+            kind, value = str(attribute.get("type", "")), attribute.get("value")
+            parts = kind.split("|")
+            values = value.split("|") if isinstance(value, str) and len(parts) > 1 else [value]
+            for part, part_value in zip(parts, values):
+                if part in _MISP_TYPES:
+                    raw.append((_MISP_TYPES[part], part_value))
+                else:
+                    left_out[part] = left_out.get(part, 0) + 1
+    if not raw and not left_out:
+        raise InvalidInput("the MISP event has no attributes, so there is nothing to convert")
+    if left_out:
+        counts = ", ".join(f"{kind or '(no type)'} ({count})" for kind, count in sorted(left_out.items()))
+        return raw, (f"the MISP event has attributes of types that cannot become OpenIOC items (supported: "
+                     f"{', '.join(_MISP_TYPES)} and composites of them such as filename|md5): {counts}")
+    return raw, ""
 
 
 class _PatternReader:
