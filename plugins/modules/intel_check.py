@@ -79,9 +79,11 @@ notes:
   - "The levels come from one table in the collection (C(plugins/module_utils/_applicability_terms.py));
     docs/applicability.md explains each level and source, and how to propose a change."
   - "A YARA file that imports a module outside the 11 Threat Response lists (pe, elf, dotnet, hash, cuckoo,
-    math, magic, macho, dex, string, time) counts all its rules as V(unknown): a YARA compiler without that
-    module rejects the whole file. A signal whose expression does not parse against the check's grammar
-    is one V(unknown) item, with a finding saying where parsing stopped."
+    math, magic, macho, dex, string, time), or uses an external variable (C(filename), C(filepath),
+    C(extension), C(filetype), C(owner)), counts all its rules as V(unknown), with a finding naming each:
+    a YARA compiler without that module or variable rejects the whole file."
+  - "The YARA verdict is the collection's own checker's, the same whether yara-python is installed or not.
+    A signal whose expression does not parse, or that lacks C(platforms), is invalid."
 seealso:
   - module: tanium.threat_response.intel
   - module: tanium.threat_response.intel_sync
