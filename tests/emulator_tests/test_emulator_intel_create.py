@@ -191,6 +191,23 @@ def test_stix2_json_is_refused(api, path):
     assert response.status_code == 400 and "STIX 2" in response.json()["text"]
 
 
+@pytest.mark.parametrize("rules, message", [
+    (b'rule a { strings: $x = "x" condition: $x and #y > 1 }', 'undefined string "$y"'),
+    (b'rule a { strings: $x = "x" $y = "y" condition: $x }', 'unreferenced string "$y"'),
+    (b"rule a { condition: b }\nrule b { condition: true }", 'undefined identifier "b"'),
+    (b'include "other.yar"\nrule a { condition: true }', "can not open include file"),
+])
+def test_yara_names_that_do_not_resolve_are_refused(api, rules, message):
+    response = api.upload(rules, "names.yar")
+    assert response.status_code == 400 and message in response.json()["text"]
+
+
+def test_yara_loop_variables_externals_and_regex_arguments_resolve(api):
+    rules = (b'import "pe"\nrule a { strings: $a = "x" $_b = "y" condition: for any i in (1..#a) : '
+             b'( @a[i] > 0 ) and filename == "x.exe" and pe.exports(/Run/) }')
+    assert api.upload(rules, "ok.yar").status_code == 200
+
+
 def test_ruleless_yara_is_refused(api):
     response = api.upload(CORPUS / "yara" / "apt_flame2_orchestrator.yar", "flame2.yar")
     assert response.status_code == 400 and "no rule" in response.json()["text"]
