@@ -16,7 +16,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._applicabil
     applicability_warning,
     unknown_terms,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError, InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import DesiredIntel
 
 
@@ -45,7 +45,7 @@ def read_entries(entries, max_size, common_labels):
     for number, entry in enumerate(entries, start=1):
         try:
             desired.append(desired_intel(entry, max_size, extra_labels=tuple(common_labels)))
-        except (InvalidInput, _formats.IntelFormatError) as problem:
+        except (InvalidInput, IntelFormatError) as problem:
             problems.append(f"document {number}: {problem}")
     if problems:
         raise InvalidInput(f"{len(problems)} of {len(entries)} documents are invalid, nothing was written: "
@@ -58,9 +58,13 @@ def _refuse_repeated_identities(desired):
     seen = {}
     for item in desired:
         key = (item.type, item.document.intrinsic_id or item.document.name)
+        if key in seen and item.type == "yara":
+            raise InvalidInput(f"{seen[key]} and {item.document.source} would both be the YARA document {key[1]!r}: "
+                               "a YARA document's name and identity is its upload file name; give one of them "
+                               "its own name (a `documents` entry with `src` and `name`), or leave one out")
         if key in seen:
-            raise InvalidInput(f"{item.document.source} and {seen[key]} are the same {item.type} document "
-                               f"({key[1]!r}); list it once")
+            raise InvalidInput(f"{seen[key]} and {item.document.source} are the same {item.type} document "
+                               f"(identity {key[1]!r}); list it once")
         seen[key] = item.document.source
 
 

@@ -61,14 +61,32 @@ options:
         elements: str
   paths:
     description:
-      - Files, or directories whose files are all taken (recursively, in sorted order, skipping hidden
-        files and directories), each added to O(documents) as one entry.
+      - Files, or directories whose files are taken (recursively, in sorted order, those matching
+        O(patterns) and no O(excludes), skipping hidden files and directories, following symlinked
+        directories and reading a directory reached twice only once), each added to O(documents) as one entry.
       - An entry is a path, or a dict shaped like a O(documents) entry, with C(src) (the file or directory)
         and optionally C(type), C(labels) and C(description), which every file under it gets.
       - Relative paths are looked up like O(documents[].src).
+      - A YARA document's name and identity is its upload file name, the file's name here; to upload two
+        files of the same name, list one in O(documents) with its own O(documents[].name).
     type: list
     elements: raw
     default: []
+  patterns:
+    description:
+      - Which files a directory in O(paths) contributes, as shell patterns matched against the file name
+        (not the path), case-insensitively, as in M(ansible.builtin.find); a list, or one string of
+        comma-separated patterns.
+      - Defaults to the extensions intel is published with, C(*.ioc), C(*.xml), C(*.stix), C(*.yar),
+        C(*.yara) and C(*.json), so a rule directory's C(README.md), CSV files and hash lists are left out.
+      - A file named directly is always taken.
+    type: list
+    elements: str
+  excludes:
+    description:
+      - Files of a directory in O(paths) to leave out, as shell patterns matched like O(patterns).
+    type: list
+    elements: str
   labels:
     description:
       - Label names every document carries (with its own O(documents[].labels) and O(managed_label)).
@@ -341,6 +359,9 @@ def main():
             documents=dict(type="list", elements="dict", default=[], options=DOCUMENT_OPTIONS,
                            mutually_exclusive=[("src", "content")], required_one_of=[("src", "content")]),
             paths=dict(type="list", elements="raw", default=[]),
+            # Applied by the action plugin, which hands the module only the selected files.
+            patterns=dict(type="list", elements="str"),
+            excludes=dict(type="list", elements="str"),
             labels=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=False),
             managed_label=dict(type="str", default="managed-by-ansible"),

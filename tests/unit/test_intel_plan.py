@@ -35,7 +35,8 @@ def yara(name="rule.yar", text="rule a { condition: true }"):
 
 
 def signal(name="Eicar", contents="file.path contains 'eicar'", **extra):
-    return parse_document(json.dumps(dict(name=name, contents=contents, **extra)).encode(), source=f"{name}.json")
+    fields = dict(name=name, contents=contents, platforms=["windows"], **extra)
+    return parse_document(json.dumps(fields).encode(), source=f"{name}.json")
 
 
 def server_copy(document, intel_id=10, label_ids=(), **overrides):

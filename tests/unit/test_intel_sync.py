@@ -118,7 +118,7 @@ def test_the_result_details_what_changed_and_names_the_unchanged(emulator, store
 @pytest.mark.parametrize("entries, problem", [
     ([{"content": "not intel"}], "1 of 1 documents are invalid, nothing was written: document 1: content:"),
     ([{"content": DOCS[0].content.decode()}, {"content": DOCS[0].content.decode()}],
-     "content and content are the same openioc document ('ioc-0'); list it once"),
+     "content and content are the same openioc document (identity 'ioc-0'); list it once"),
 ])
 def test_entries_are_all_validated_before_anything_is_sent(entries, problem):
     with pytest.raises(InvalidInput) as caught:
