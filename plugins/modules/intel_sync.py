@@ -139,9 +139,16 @@ extends_documentation_fragment:
   - tanium.threat_response.attributes
 notes:
   - Identity, change detection and updates follow the same rules as M(tanium.threat_response.intel).
-  - "Runs that overlap: after creating documents the task lists the server again; when another run
-    created the same document at the same moment, the run holding the newer copy deletes it, so one
-    document per identity remains."
+  - "Runs that overlap: after creating documents the task lists the server twice more (a concurrent
+    run's deletions can shift a paged listing); when another run created the same document at the same
+    moment, the run holding the newer copy deletes it, so one document per identity remains."
+  - "Copies of a document that this collection made itself (an interrupted or overlapping run) are
+    resolved at the next run: the oldest is kept and the others deleted, and appear in RV(deleted).
+    A copy it did not make (other content, without O(managed_label)) fails the task before any write,
+    naming each copy and how to delete one."
+  - "Deploying: RV(undeployed) counts the listed documents not in the deployed package, from the
+    server's C(lastDeploymentTimestamp) and C(updatedAt), so a deployment that failed in an earlier run
+    is not forgotten (the P(tanium.threat_response.intel_rollout#role) role deploys when it is above zero)."
   - "Cost of a run with nothing to do: one listing pass (one request per 500 documents), one label
     listing, and no write."
 seealso:
@@ -276,6 +283,14 @@ diff:
   type: list
   elements: dict
   sample: [{before: {state: absent}, after: {state: present, name: APT18, md5: 6a0a..., revision: 1}}]
+undeployed:
+  description:
+    - How many listed documents are not in the deployed package - written by this task, or updated after
+      their last deployment as the server records it.
+    - Null when the server does not say (3.x has no C(lastDeploymentTimestamp)) and nothing was written.
+  returned: always
+  type: int
+  sample: 0
 partial:
   description:
     - When some writes failed, the changes that were made before and beside them. The task then fails
