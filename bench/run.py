@@ -30,6 +30,7 @@ from pathlib import Path
 
 import generate
 import report
+from environment import base_environment
 from measure import Emulator, RunFigures, run_measured
 
 BENCH = Path(__file__).resolve().parent
@@ -99,14 +100,6 @@ class Plan:
 
 def _sizes(text: str) -> tuple:
     return tuple(sorted(int(size) for size in text.split(",")))
-
-
-def base_environment() -> dict:
-    env = dict(os.environ)
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".build" / "collections"))
-    env.update(ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="false")
-    return env
 
 
 class Bench:

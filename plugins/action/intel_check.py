@@ -10,6 +10,7 @@ from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller
     files_under,
     require_controller,
     resolve_source,
+    selection,
 )
 
 
@@ -19,11 +20,13 @@ class ActionModule(ControllerFilesAction):
     def resolve_arguments(self, module_args):
         """Every file `src` and `paths` name, directories expanded, as absolute controller paths."""
         src, paths = module_args.pop("src", None), module_args.get("paths")
+        patterns, excludes = selection(module_args)
         if paths is not None and not isinstance(paths, list):
             raise AnsibleActionFail("paths must be a list of files or directories")
         given = ([src] if src is not None else []) + list(paths or [])
         if not given:
             raise AnsibleActionFail("one of the following is required: src, paths")
         require_controller(self, self.MODULE)
-        module_args["paths"] = [found for path in given for found in files_under(resolve_source(self, path))]
+        module_args["paths"] = [found for path in given
+                                for found in files_under(resolve_source(self, path), patterns, excludes)]
         return module_args

@@ -67,7 +67,7 @@ options:
   retries:
     description:
       - How many times a request is sent again after HTTP 429, 502, 503 or 504 or a connection error,
-        with exponential backoff and jitter, honouring the server's C(Retry-After) header (at most 120 seconds).
+        with exponential backoff and jitter, honouring the server's C(Retry-After) header (at most 60 seconds).
       - A request that creates a document is sent again only when the server surely did not act on it
         (429, 503, or no connection made); otherwise the module looks the document up before creating it again.
     type: int

@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._openioc_builder import build_openioc
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._openioc_builder import build_openioc
 
 
-def to_openioc(indicators, name=None, description=None):
+def to_openioc(indicators, name=None, description=None, unsupported="fail"):
     try:
-        return build_openioc(indicators, name, description)
+        return build_openioc(indicators, name, description, unsupported, warn=Display().warning)
     except InvalidInput as error:
         raise AnsibleFilterError(f"to_openioc: {error}") from None
 

@@ -5,26 +5,24 @@
 
 Walks a validated IntelDocument, gives each indicator item a level from the one table in
 _applicability_terms.py (known, probable, unknown) and reports every term that is not known.
+It reads what the format checks parsed (IntelDocument.parsed), so the bytes are parsed once.
 It warns; it never decides whether a document may be uploaded.
 """
 
 from __future__ import annotations
 
-import json
-import re
-
 from ansible_collections.tanium.threat_response.plugins.module_utils import _applicability_terms as terms
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats import type_label
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xml import (
+    CYBOX_NAMESPACES,
     OPENIOC_10_NS,
     OPENIOC_11_NS,
-    parse_xml,
+    is_stix_indicator_element,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats_yara import yara_outline
 
 # parse_xml keys namespaced attributes as "uri}local", without the "{" it gives element tags.
 _XSI_TYPE = "http://www.w3.org/2001/XMLSchema-instance}type"
-_CYBOX_PROPERTIES = "{http://cybox.mitre.org/cybox-2}Properties"
-_TYPE_LABELS = {"openioc": "OpenIOC", "stix": "STIX", "cybox": "CybOX", "yara": "YARA", "tanium-signal": "signal"}
+_CYBOX_PROPERTIES = tuple(f"{{{namespace}}}Properties" for namespace in CYBOX_NAMESPACES)
 
 
 def applicability_report(document) -> dict:
@@ -35,13 +33,13 @@ def applicability_report(document) -> dict:
     unknown ones first, then by term.
     """
     if document.type == "openioc":
-        tally = _openioc_tally(document.content)
+        tally = _openioc_tally(document.parsed.root)
     elif document.type in ("stix", "cybox"):
-        tally = _stix_tally(document.content)
+        tally = _stix_tally(document.parsed.root)
     elif document.type == "yara":
-        tally = _yara_tally(document.content)
+        tally = _yara_tally(document.parsed)
     else:
-        tally = _signal_tally(json.loads(document.content)["contents"])
+        tally = _signal_tally(document.parsed)
     return tally.report()
 
 
@@ -56,7 +54,7 @@ def applicability_warning(document, report: dict) -> str | None:
         return None
     where = document.name if document.source == "content" else document.source
     return (f"{where}: Threat Response may not evaluate {len(unknown)} term(s) of this "
-            f"{_TYPE_LABELS[document.type]} document ({report['unknown']} of "
+            f"{type_label(document.type)} document ({report['unknown']} of "
             f"{_item_total(report)} item(s)): {', '.join(unknown)}. See docs/applicability.md; "
             "`applicability: ignore` silences this")
 
@@ -111,9 +109,8 @@ def _lookup(table: dict, term: str, unlisted):
     return table[max(covering, key=len)] if covering else unlisted
 
 
-def _openioc_tally(content: bytes) -> _Tally:
+def _openioc_tally(root) -> _Tally:
     tally = _Tally("indicator item")
-    root = parse_xml(content).root
     for namespace in (OPENIOC_10_NS, OPENIOC_11_NS):
         for item in root.iter(f"{{{namespace}}}IndicatorItem"):
             context = item.find(f"{{{namespace}}}Context")
@@ -125,17 +122,17 @@ def _openioc_tally(content: bytes) -> _Tally:
     return tally
 
 
-def _stix_tally(content: bytes) -> _Tally:
+def _stix_tally(root) -> _Tally:
     tally = _Tally("item")
     by_local_name = {key.split(":", 1)[1]: key for key in terms.STIX_TERMS if ":" in key}
-    for element in parse_xml(content).root.iter():
+    for element in root.iter():
         written = element.get(_XSI_TYPE)
         if not written:
             continue
         local_name = written.rsplit(":", 1)[-1]
-        if element.tag == _CYBOX_PROPERTIES:
+        if element.tag in _CYBOX_PROPERTIES:
             term = by_local_name.get(local_name, written)
-        elif _is_test_mechanism(element.tag):
+        elif is_stix_indicator_element(element.tag, "Test_Mechanism"):
             term = f"Test_Mechanism/{local_name}"
         else:
             continue
@@ -145,125 +142,28 @@ def _stix_tally(content: bytes) -> _Tally:
     return tally
 
 
-def _is_test_mechanism(tag: str) -> bool:
-    # The indicator namespace is versioned ("Indicator-2"), so only its prefix is fixed.
-    return tag.startswith("{http://stix.mitre.org/Indicator-") and tag.endswith("}Test_Mechanism")
-
-
-def _yara_tally(content: bytes) -> _Tally:
+def _yara_tally(outline) -> _Tally:
     tally = _Tally("rule")
-    imports, rule_count = yara_outline(content.decode("utf-8-sig"))
-    unsupported = [module for module in imports if module not in terms.YARA_MODULES]
+    unsupported = [module for module in outline.imports if module not in terms.YARA_MODULES]
+    rules = f"{outline.rule_count} rule{'' if outline.rule_count == 1 else 's'}"
     # A compiler that lacks one imported module rejects the whole file, so every rule is in doubt.
-    tally.item(terms.UNKNOWN if unsupported else terms.KNOWN, rule_count)
+    tally.item(terms.UNKNOWN if unsupported or outline.externals else terms.KNOWN, outline.rule_count)
     rule = terms.UNLISTED["yara"]
     for module in unsupported:
-        tally.finding(f'import "{module}"', rule.level,
-                      f"{rule.reason}; the file has {rule_count} rule{'' if rule_count == 1 else 's'} ({rule.source})")
+        tally.finding(f'import "{module}"', rule.level, f"{rule.reason}; the file has {rules} ({rule.source})")
+    external = terms.YARA_EXTERNAL
+    for name in outline.externals:
+        tally.finding(f"external variable {name}", external.level,
+                      f"{external.reason}; the file has {rules} ({external.source})")
     return tally
 
 
-def _signal_tally(expression: str) -> _Tally:
+def _signal_tally(parsed_terms: list) -> _Tally:
     tally = _Tally("expression term")
-    try:
-        parsed = SignalExpression(expression).terms()
-    except SignalSyntaxError as error:
-        tally.item(terms.UNKNOWN)
-        tally.finding("signal expression", terms.UNKNOWN,
-                      f"does not parse: {error}; Threat Response validates signals for syntax and supported "
-                      "terms and conditions (T2, T4), so it may refuse this one")
-        return tally
-    for field, condition in parsed:
+    for field, condition in parsed_terms:
         field_rule = _lookup(terms.SIGNAL_PROPERTIES, field, terms.UNLISTED["signal-property"])
         condition_rule = terms.SIGNAL_CONDITIONS[condition]
         tally.item(max(field_rule.level, condition_rule.level, key=terms.LEVELS.index))
         tally.term(field, field_rule)
         tally.term(condition, condition_rule, "condition ")
     return tally
-
-
-class SignalSyntaxError(ValueError):
-    """Where and why a signal expression does not parse."""
-
-
-_SPACE = re.compile(r"\s*")
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_.])")
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'", re.DOTALL)
-_BARE_VALUE = re.compile(r"[^\s()']+")
-_CONNECTIVE = re.compile(r"(AND|OR)(?=[\s(]|$)", re.IGNORECASE)
-
-
-def _condition_pattern(condition: str) -> re.Pattern:
-    # "ends  with" matches "ends with"; a word condition must end at a word's end, "<" must not be "<=".
-    end = r"(?![A-Za-z0-9_])" if condition[-1].isalnum() else r"(?![=<>!])"
-    return re.compile(r"\s+".join(re.escape(word) for word in condition.split()) + end, re.IGNORECASE)
-
-
-# Longest first, so "contains not" wins over "contains" and "<=" over "<".
-_CONDITIONS = [(condition, _condition_pattern(condition))
-               for condition in sorted(terms.SIGNAL_CONDITIONS, key=len, reverse=True)]
-
-
-class SignalExpression:
-    """The check's grammar: object.property condition value, joined by AND / OR, grouped by parentheses;
-    a value is 'quoted' (backslash escapes) or one bare word; the conditions are the table's."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.position = 0
-        self.found = []
-
-    def terms(self) -> list:
-        """[(object.property, condition)] in order; SignalSyntaxError when the text does not parse."""
-        self._expression()
-        self._skip_space()
-        if self.position < len(self.text):
-            raise self._error("expected AND, OR or the end of the expression")
-        return self.found
-
-    def _expression(self) -> None:
-        self._operand()
-        while self._take(_CONNECTIVE):
-            self._operand()
-
-    def _operand(self) -> None:
-        if self._take_text("("):
-            self._expression()
-            if not self._take_text(")"):
-                raise self._error("expected ')'")
-            return
-        field = self._take(_FIELD)
-        if field is None:
-            raise self._error("expected object.property or '('")
-        condition = next((name for name, pattern in _CONDITIONS if self._take(pattern)), None)
-        if condition is None:
-            raise self._error(f"unknown condition after {field} (conditions: {', '.join(sorted(terms.SIGNAL_CONDITIONS))})")
-        self._skip_space()
-        if self.text.startswith("'", self.position) and not _QUOTED.match(self.text, self.position):
-            raise self._error("unterminated quoted value")
-        if self._take(_QUOTED) is None and self._take(_BARE_VALUE) is None:
-            raise self._error(f"expected a value after {field} {condition}")
-        self.found.append((field, condition))
-
-    def _skip_space(self) -> None:
-        self.position = _SPACE.match(self.text, self.position).end()
-
-    def _take(self, pattern: re.Pattern) -> str | None:
-        self._skip_space()
-        match = pattern.match(self.text, self.position)
-        if match is None:
-            return None
-        self.position = match.end()
-        return match.group()
-
-    def _take_text(self, literal: str) -> bool:
-        self._skip_space()
-        if self.text.startswith(literal, self.position):
-            self.position += len(literal)
-            return True
-        return False
-
-    def _error(self, problem: str) -> SignalSyntaxError:
-        rest = self.text[self.position:self.position + 24]
-        found = f"found {rest!r}" if rest else "found the end"
-        return SignalSyntaxError(f"at character {self.position + 1}: {problem}; {found}")

@@ -116,6 +116,10 @@ STIX_TERMS = {
 # YARA: the modules of Threat Response's YARA 4.3.1 (T1); any other import is UNLISTED["yara"].
 YARA_MODULES = _rules(KNOWN, "T1", "a module Threat Response's YARA 4.3.1 offers",
                       "pe", "elf", "dotnet", "hash", "cuckoo", "math", "magic", "macho", "dex", "string", "time")
+# YARA external variables (filename, filepath ...): no source shows Threat Response defining any, and
+# a compiler without them rejects the file, so every rule of a file that uses one is unknown.
+YARA_EXTERNAL = TermRule(UNKNOWN, "no source", "an external variable: no source shows Threat Response defining "
+                                               "any, and a YARA compiler without it rejects the whole file")
 
 # Tanium signals: object.property names. Only three were seen in real server output; the probable
 # ones are the names a third-party backend uses (X1, unverified) for telemetry Tanium documents.
@@ -137,7 +141,7 @@ SIGNAL_PROPERTIES = {
              "user.logon_id", "module.*"),
 }
 
-# Tanium signals: conditions. The check's grammar accepts exactly these (object.property condition value);
+# Tanium signals: conditions. The grammar (_formats_signal.py) accepts exactly these (object.property condition value);
 # negation is written after the condition, as in the recorder's "contains not" (T7).
 SIGNAL_CONDITIONS = {
     **_rules(KNOWN, "C1, C2", "seen in a real server's compiled signal", "contains"),
@@ -146,4 +150,9 @@ SIGNAL_CONDITIONS = {
              "contains not"),
     **_rules(UNKNOWN, "X1", "named only by an unverified third-party backend",
              "starts with", "ends with not", "starts with not", "=", "is not", "matches", "<", "<=", ">", ">="),
+    # Spellings the check's grammar also parses (as the emulator does), so no signal is refused for its
+    # wording alone; none is documented, so each stays unknown.
+    **_rules(UNKNOWN, "inferred", "a spelling no source shows Threat Response accepting",
+             "equals", "not equals", "is", "==", "!=", "does not contain", "not contains", "not starts with",
+             "not ends with"),
 }

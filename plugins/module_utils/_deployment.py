@@ -15,7 +15,7 @@ import json
 import time
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError, TransportError
 from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import parse_timestamp
 
@@ -23,6 +23,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps
 # (23 ms later in the one public sample), so a document edited within this margin after its last
 # deployment is taken for deployed.
 DEPLOYMENT_TOUCHES_UPDATED_AT = datetime.timedelta(seconds=2)
+# A status read near the end of a wait still gets this long, so it can succeed at all.
+MIN_READ_TIMEOUT = 1.0
 
 
 class DeploymentTimeout(ThreatResponseError):
@@ -95,18 +97,29 @@ def start_deployment(client):
 def wait_for_deployment(client, before, requested_at, timeout, sleep, clock=time.monotonic, sleeper=time.sleep):
     """Read the status every `sleep` seconds until the deployment is finished; returns that status.
 
-    Raises DeploymentTimeout, carrying the last status read, when `timeout` seconds pass first. An
-    expired login or a transient 5xx during the wait is handled by the client on each read.
+    Raises DeploymentTimeout, carrying the last status read, when `timeout` seconds pass first. Each
+    read gets at most the time left (the client's timeout is lowered for it), so slow reads do not
+    stretch the wait. An expired login or a transient 5xx during the wait is handled by the client.
     """
     deadline = clock() + timeout
-    while True:
-        status = read_status(client)
-        if deployment_finished(before, status, requested_at):
-            return status
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise DeploymentTimeout(timeout, status)
-        sleeper(min(sleep, remaining))
+    full_timeout, status = client.timeout, before
+    try:
+        while True:
+            client.timeout = max(MIN_READ_TIMEOUT, min(full_timeout, deadline - clock()))
+            try:
+                status = read_status(client)
+            except TransportError:
+                if clock() >= deadline:
+                    raise DeploymentTimeout(timeout, status) from None
+                raise
+            if deployment_finished(before, status, requested_at):
+                return status
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise DeploymentTimeout(timeout, status)
+            sleeper(min(sleep, remaining))
+    finally:
+        client.timeout = full_timeout
 
 
 def _revision(value):

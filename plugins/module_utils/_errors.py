@@ -145,3 +145,15 @@ def _message_text(body):
 
 def _shorten(text):
     return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - 3] + "..."
+
+
+class IntelFormatError(InvalidInput):
+    """An intel document that cannot be sent, with the file (`source`) and a one-line `problem`."""
+
+    def __init__(self, source: str, problem: str):
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+    def __reduce__(self):
+        return type(self), (self.source, self.problem)

@@ -17,6 +17,17 @@ import os
 import re
 import stat
 
+# Re-exported: callers catch IntelFormatError from here or from _errors.
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats_signal import (
+    SignalProblem,
+    check_signal,
+    load_json,
+    signal_bytes,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats_signal import (
+    signal_fields as _signal_fields,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xml import (
     XmlProblem,
     identify,
@@ -24,27 +35,14 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xm
     replace_intrinsic_id,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats_yara import YaraProblem, check_yara
-from ansible_collections.tanium.threat_response.plugins.module_utils import _strict_json
 
-INTEL_TYPES = ("openioc", "stix", "cybox", "yara", "tanium-signal")
-DEFAULT_MAX_SIZE = 10 * 1024 * 1024
-
-
-class IntelFormatError(ValueError):
-    """An intel document that cannot be sent, with the file (`source`) and a one-line `problem`."""
-
-    def __init__(self, source: str, problem: str):
-        super().__init__(f"{source}: {problem}")
-        self.source = source
-        self.problem = problem
-
-    def __reduce__(self):
-        return type(self), (self.source, self.problem)
+# The largest document accepted by default, in bytes (the modules' `max_size` default says the same).
+DEFAULT_MAX_SIZE = 10485760
 
 
 @dataclasses.dataclass(frozen=True)
 class _TypeRule:
-    label: str  # how messages name the format
+    label: str  # how messages name the format (applicability and troubleshooting use it too)
     extension: str  # appended to the document name to make the upload file name
     content_type: str
     server_types: tuple  # server `type` strings that count as this type
@@ -62,10 +60,12 @@ _RULES = {
     "yara": _TypeRule("YARA", "", "application/octet-stream", ("yara",), "md5"),
     "tanium-signal": _TypeRule("Tanium signal", "", "application/json", ("tanium-signal",), "signal_fields"),
 }
+INTEL_TYPES = tuple(_RULES)
 
 
-def upload_extension(intel_type: str) -> str:
-    return _rule(intel_type).extension
+def type_label(intel_type: str) -> str:
+    """How messages name a type: "OpenIOC", "STIX 1.x", "CybOX", "YARA", "Tanium signal"."""
+    return _rule(intel_type).label
 
 
 def matches_server_type(intel_type: str, server_type: str) -> bool:
@@ -107,6 +107,9 @@ class IntelDocument:
     upload_filename: str
     content_type: str
     platforms: tuple = ()
+    # What the checks parsed, kept so applicability reads it instead of parsing the bytes again:
+    # ParsedXml for XML types, a YaraOutline for YARA, the [(field, condition)] terms of a signal.
+    parsed: object = dataclasses.field(default=None, compare=False, repr=False)
 
     def upload_body(self) -> bytes:
         # A signal's content is already its canonical JSON body (see _signal_document).
@@ -121,11 +124,11 @@ class IntelDocument:
             name = _yara_name(intrinsic_id, self.source)
             return dataclasses.replace(self, name=name, intrinsic_id=name, upload_filename=name)
         if self.type == "tanium-signal":
-            body = json.loads(self.content)
+            body = load_json(self.content)
             body.pop("id", None)
             if intrinsic_id is not None:
                 body["id"] = intrinsic_id
-            return parse_document(_signal_bytes(body), self.source, self.type)
+            return parse_document(signal_bytes(body), self.source, self.type)
         if not isinstance(intrinsic_id, str) or not intrinsic_id.strip():
             raise IntelFormatError(self.source, f"cannot set the intrinsic id to {intrinsic_id!r}")
         try:
@@ -156,15 +159,6 @@ def read_document(path: str, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
     return content
 
 
-def detect_format(content: bytes, source: str = "content") -> str:
-    """The intel type of `content`, from the content alone (never a file extension)."""
-    text = _decoded_text(content, source, max_size=len(content))
-    try:
-        return _detect(content, text, source)[0]
-    except XmlProblem as error:
-        raise IntelFormatError(source, str(error)) from None
-
-
 def parse_document(
     content: bytes,
     source: str = "content",
@@ -189,36 +183,16 @@ def parse_document(
         if detected == "tanium-signal":
             return _signal_document(parsed, source)
         identity = identify(parsed)
-    except (XmlProblem, YaraProblem) as error:
+    except (XmlProblem, YaraProblem, SignalProblem) as error:
         raise IntelFormatError(source, str(error)) from None
     rule = _RULES[detected]
     return _document(content, detected, parsed.type_version, identity.name, identity.description,
-                     identity.intrinsic_id, source, _safe_file_name(identity.name) + rule.extension)
+                     identity.intrinsic_id, source, _safe_file_name(identity.name) + rule.extension, parsed=parsed)
 
 
 def signal_fields(signal) -> dict | None:
-    """What decides whether a signal changed: its name, description, contents and platforms.
-
-    `signal` is a tanium-signal IntelDocument, the server's `contents` (the stored signal as a JSON
-    string) or a decoded dict. The server re-serialises signals, so their md5 cannot be predicted.
-    Returns None when there is no JSON object to compare, which never equals a document's fields.
-    """
-    if isinstance(signal, IntelDocument):
-        signal = signal.content
-    if isinstance(signal, (str, bytes)):
-        try:
-            signal = json.loads(signal)
-        except ValueError:
-            return None
-    if not isinstance(signal, dict):
-        return None
-    platforms = signal.get("platforms")
-    return {
-        "name": signal.get("name") or "",
-        "description": signal.get("description") or "",
-        "contents": signal.get("contents") or "",
-        "platforms": sorted({p for p in platforms if isinstance(p, str)}) if isinstance(platforms, list) else [],
-    }
+    """What decides whether a signal changed (see _formats_signal.signal_fields); also takes an IntelDocument."""
+    return _signal_fields(signal.content if isinstance(signal, IntelDocument) else signal)
 
 
 def _check_size(size: int, max_size: int, source: str) -> None:
@@ -259,7 +233,7 @@ def _detect(content: bytes, text: str, source: str) -> tuple:
 
 def _load_json(text: str, source: str):
     try:
-        return _strict_json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as error:
         raise IntelFormatError(
             source, f"is not valid JSON at line {error.lineno}, column {error.colno} ({error.msg.removesuffix(' at')})"
@@ -294,61 +268,27 @@ def _is_stix2_object(item: dict) -> bool:
     )
 
 
-_SIGNAL_KEYS = ("name", "description", "platforms", "contents", "id", "syntax_version", "mitreAttack")
-_PLATFORMS = ("windows", "linux", "mac")
-
-
 def _signal_document(data: dict, source: str) -> IntelDocument:
-    problem = _signal_problem(data)
-    if problem:
-        raise IntelFormatError(source, problem)
+    found_terms = check_signal(data)
     # The body OpenCTI sends ({"name","description","platforms","contents"}, reference §5.4) plus the
-    # optional fields of a stored signal; "platforms" is always sent, [] when the document has none.
+    # optional fields of a stored signal.
     body = {
         "name": data["name"],
         "description": data.get("description") or "",
-        "platforms": list(data.get("platforms") or []),
+        "platforms": list(data["platforms"]),
         "contents": data["contents"],
     }
     body.update({key: data[key] for key in ("id", "syntax_version", "mitreAttack") if data.get(key) is not None})
-    content = _signal_bytes(body)
+    content = signal_bytes(body)
     return _document(content, "tanium-signal", "1.0", body["name"], body["description"],
-                     body.get("id", body["name"]), source, "", tuple(body["platforms"]))
-
-
-def _signal_problem(data: dict) -> str | None:
-    if not _non_blank(data.get("contents")):
-        return "is not a Tanium signal: it needs a non-empty string 'contents' (the signal expression)"
-    if not _non_blank(data.get("name")):
-        return "Tanium signal needs a non-empty string 'name'"
-    unknown = sorted(set(data) - set(_SIGNAL_KEYS))
-    if unknown:
-        return f"Tanium signal has unknown field(s) {', '.join(unknown)}; a signal holds {', '.join(_SIGNAL_KEYS)}"
-    platforms = data.get("platforms")
-    if platforms is not None and not (isinstance(platforms, list) and all(p in _PLATFORMS for p in platforms)):
-        return f"Tanium signal 'platforms' must be a list of {', '.join(_PLATFORMS)}, not {json.dumps(platforms)[:80]}"
-    if not isinstance(data.get("description"), (str, type(None))):
-        return "Tanium signal 'description' must be a string"
-    if data.get("id") is not None and not _non_blank(data["id"]):
-        return "Tanium signal 'id' must be a non-empty string"
-    version = data.get("syntax_version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        return "Tanium signal 'syntax_version' must be an integer"
-    if not isinstance(data.get("mitreAttack"), (dict, type(None))):
-        return "Tanium signal 'mitreAttack' must be an object"
-    return None
-
-
-def _signal_bytes(body: dict) -> bytes:
-    # ASCII-only output: lone surrogates that JSON escapes allow could not be encoded as UTF-8.
-    return json.dumps(body, separators=(",", ":")).encode("ascii")
+                     body.get("id", body["name"]), source, "", tuple(body["platforms"]), parsed=found_terms)
 
 
 def _yara_document(content: bytes, text: str, source: str, yara_name: str | None) -> IntelDocument:
-    check_yara(text)
+    outline = check_yara(text)
     name = _yara_name(yara_name, source)
     # The server takes a YARA document's name and intrinsic id from the upload file name (reference §5.3).
-    return _document(content, "yara", "", name, "", name, source, name)
+    return _document(content, "yara", "", name, "", name, source, name, parsed=outline)
 
 
 _UNSAFE_FILE_NAME_CHARACTERS = re.compile(r'[^ -~]|["\\/;]')
@@ -372,12 +312,8 @@ def _safe_file_name(name: str) -> str:
     return _UNSAFE_FILE_NAME_CHARACTERS.sub("_", name)
 
 
-def _non_blank(value) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 def _document(content, intel_type, type_version, name, description, intrinsic_id, source, upload_filename,
-              platforms=()) -> IntelDocument:
+              platforms=(), parsed=None) -> IntelDocument:
     return IntelDocument(
         type=intel_type,
         type_version=type_version,
@@ -392,4 +328,5 @@ def _document(content, intel_type, type_version, name, description, intrinsic_id
         upload_filename=upload_filename,
         content_type=_RULES[intel_type].content_type,
         platforms=tuple(platforms),
+        parsed=parsed,
     )

@@ -18,18 +18,31 @@ OPENIOC_10_NS = "http://schemas.mandiant.com/2010/ioc"
 OPENIOC_11_NS = "http://openioc.org/schemas/OpenIOC_1.1"
 STIX_NS = "http://stix.mitre.org/stix-1"
 CYBOX_NS = "http://cybox.mitre.org/cybox-2"
-_STIX_INDICATOR_NS_PREFIX = "http://stix.mitre.org/Indicator-"
+# STIX 1.2.1 and CybOX 2.1.1, published by OASIS, are the same languages in new namespaces
+# (STIX 1.2 plus errata); they are STIX 1.x and CybOX for identity, name and applicability.
+STIX_OASIS_NS = "http://docs.oasis-open.org/cti/ns/stix/core-1"
+CYBOX_OASIS_NS = "http://docs.oasis-open.org/cti/ns/cybox/core-2"
+STIX_NAMESPACES = (STIX_NS, STIX_OASIS_NS)
+CYBOX_NAMESPACES = (CYBOX_NS, CYBOX_OASIS_NS)
+# An indicator's namespace: "http://stix.mitre.org/Indicator-2", or OASIS ".../stix/indicator-1".
+_STIX_INDICATOR_NS_PREFIXES = ("{http://stix.mitre.org/Indicator-", "{http://docs.oasis-open.org/cti/ns/stix/indicator-")
 
-# Root element local name -> (intel type, the namespace it must be in, type_version or None when
+# Root element local name -> (intel type, the namespaces it may be in, type_version or None when
 # the document states it). Tanium documents OpenIOC 1.0/1.1, STIX 1.x and CybOX 2.0 (reference §10).
 _ROOTS = {
-    "ioc": ("openioc", OPENIOC_10_NS, "1.0"),
-    "OpenIOC": ("openioc", OPENIOC_11_NS, "1.1"),
-    "STIX_Package": ("stix", STIX_NS, None),
-    "Observables": ("cybox", CYBOX_NS, None),
+    "ioc": ("openioc", (OPENIOC_10_NS,), "1.0"),
+    "OpenIOC": ("openioc", (OPENIOC_11_NS,), "1.1"),
+    "STIX_Package": ("stix", STIX_NAMESPACES, None),
+    "Observables": ("cybox", CYBOX_NAMESPACES, None),
+}
+# The versions each language has had; a document stating another one is refused, not guessed at.
+_VERSIONS = {
+    "stix": ("1.0", "1.0.1", "1.1", "1.1.1", "1.2", "1.2.1"),
+    "cybox": ("2.0", "2.0.1", "2.1", "2.1.1"),
 }
 _UTF8_COMPATIBLE = ("utf-8", "utf8", "us-ascii", "ascii")
-_NS_NAMES = {OPENIOC_10_NS: "OpenIOC 1.0", OPENIOC_11_NS: "OpenIOC 1.1", STIX_NS: "STIX 1.x", CYBOX_NS: "CybOX 2.x"}
+_NS_NAMES = {OPENIOC_10_NS: "OpenIOC 1.0", OPENIOC_11_NS: "OpenIOC 1.1", STIX_NS: "STIX 1.x", CYBOX_NS: "CybOX 2.x",
+             STIX_OASIS_NS: "STIX 1.2.1", CYBOX_OASIS_NS: "CybOX 2.1.1"}
 
 
 class XmlProblem(ValueError):
@@ -44,6 +57,7 @@ class ParsedXml:
     # Byte offset of the start tag of the first element that has an `id` attribute (XSOAR's rule
     # for the intrinsic id, reference §5.6); None when no element has one.
     id_offset: int | None
+    root_offset: int = 0  # byte offset of the root's start tag
 
 
 @dataclass(frozen=True)
@@ -55,23 +69,26 @@ class XmlIdentity:
 
 def parse_xml(content: bytes) -> ParsedXml:
     """Parse safely and recognise the intel type from the root element and its namespace."""
-    root, id_offset = _safe_parse(content)
+    root, id_offset, root_offset = _safe_parse(content)
     namespace, local = root.tag[1:].rsplit("}", 1) if root.tag.startswith("{") else ("", root.tag)
     if local not in _ROOTS:
         raise XmlProblem(
             f"unknown XML root element <{local}>{_in_namespace(namespace)}: expected OpenIOC <ioc> or "
             "<OpenIOC>, STIX 1.x <STIX_Package> or CybOX <Observables>"
         )
-    intel_type, expected_ns, type_version = _ROOTS[local]
-    if namespace != expected_ns:
+    intel_type, expected, type_version = _ROOTS[local]
+    if namespace not in expected:
         known = f" (the {_NS_NAMES[namespace]} namespace)" if namespace in _NS_NAMES else ""
         raise XmlProblem(
             f"root element <{local}>{_in_namespace(namespace)}{known} does not match: "
-            f"<{local}> must be in namespace {expected_ns}"
+            f"<{local}> must be in namespace {' or '.join(expected)}"
         )
     if type_version is None:
         type_version = _stated_version(root, intel_type)
-    return ParsedXml(intel_type, type_version, root, id_offset)
+        if type_version and type_version not in _VERSIONS[intel_type]:
+            raise XmlProblem(f"states {_NS_NAMES[namespace]} version {_shorten(type_version)!r}, which does not "
+                             f"exist (versions: {', '.join(_VERSIONS[intel_type])})")
+    return ParsedXml(intel_type, type_version, root, id_offset, root_offset)
 
 
 def identify(parsed: ParsedXml) -> XmlIdentity:
@@ -92,6 +109,10 @@ _NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U00
 def replace_intrinsic_id(content: bytes, new_id: str) -> bytes:
     """Rewrite only the value of the intrinsic `id` attribute; every other byte stays as it was."""
     parsed = parse_xml(content)
+    if parsed.intel_type == "stix" and "id" not in parsed.root.attrib:
+        # A package without an id is identified by its title; claiming an id means giving it one.
+        position = _TAG_NAME.match(content, parsed.root_offset).end()
+        return content[:position] + b' id="' + _attribute_value(new_id, '"') + b'"' + content[position:]
     if parsed.id_offset is None:
         raise XmlProblem("no element has an id attribute to rewrite")
     position = _TAG_NAME.match(content, parsed.id_offset).end()
@@ -115,18 +136,20 @@ def _attribute_value(value: str, quote: str) -> bytes:
     return "".join(c if " " <= c <= "~" else f"&#x{ord(c):x};" for c in escaped).encode("ascii")
 
 
-def _safe_parse(content: bytes) -> tuple[ET.Element, int | None]:
+def _safe_parse(content: bytes) -> tuple[ET.Element, int | None, int]:
     # The caller has checked the bytes are UTF-8; forcing it keeps expat away from Python codecs
     # that a declaration could name (rot13, utf-7 ...), which fail in odd ways.
     parser = expat.ParserCreate(encoding="utf-8", namespace_separator="}")
     parser.buffer_text = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     builder = ET.TreeBuilder()
-    id_offset = None
+    id_offset = root_offset = None
     doctype = []
 
     def start(name, attributes):
-        nonlocal id_offset
+        nonlocal id_offset, root_offset
+        if root_offset is None:
+            root_offset = parser.CurrentByteIndex
         if id_offset is None and "id" in attributes:
             id_offset = parser.CurrentByteIndex
         builder.start("{" + name if "}" in name else name, attributes)
@@ -167,7 +190,7 @@ def _safe_parse(content: bytes) -> tuple[ET.Element, int | None]:
         raise XmlProblem(
             f"not well-formed XML at line {error.lineno}, column {error.offset + 1} ({expat.ErrorString(error.code)})"
         ) from None
-    return builder.close(), id_offset
+    return builder.close(), id_offset, root_offset
 
 
 def _stated_version(root: ET.Element, intel_type: str) -> str:
@@ -192,30 +215,42 @@ def _openioc_identity(root: ET.Element, version: str) -> XmlIdentity:
 
 
 def _stix_identity(root: ET.Element) -> XmlIdentity:
-    intrinsic_id = _root_id(root, "STIX_Package")
-    header = root.find(f"{{{STIX_NS}}}STIX_Header")
-    header_title = _text(header.find(f"{{{STIX_NS}}}Title")) if header is not None else ""
-    header_description = _text(header.find(f"{{{STIX_NS}}}Description")) if header is not None else ""
-    name = _first_indicator_text(root, "Title") or header_title or intrinsic_id
-    description = _first_indicator_text(root, "Description") or header_description
-    return XmlIdentity(name, description, intrinsic_id)
+    namespace = root.tag[1:].split("}", 1)[0]
+    header = root.find(f"{{{namespace}}}STIX_Header")
+    header_title = _text(header.find(f"{{{namespace}}}Title")) if header is not None else ""
+    header_description = _text(header.find(f"{{{namespace}}}Description")) if header is not None else ""
+    # The package's own title names it; a package without one is named after its first indicator
+    # (as openioc-to-stix output is on a real server, reference §10).
+    name = header_title or _first_indicator_text(root, "Title")
+    description = header_description or _first_indicator_text(root, "Description")
+    # `id` is optional in STIX 1.x: without it the name is the identity, as for other formats.
+    intrinsic_id = (root.get("id") or "").strip() or name
+    if not intrinsic_id:
+        raise XmlProblem("STIX_Package has no id attribute and no title (STIX_Header/Title or an indicator's "
+                         "Title): the server needs one of them to name and identify the document")
+    return XmlIdentity(name or intrinsic_id, description, intrinsic_id)
 
 
 def _cybox_identity(root: ET.Element) -> XmlIdentity:
     intrinsic_id = next((element.get("id") for element in root.iter() if "id" in element.attrib), "")
     if not intrinsic_id.strip():
         raise XmlProblem("CybOX document has no element with an id attribute (the server's identity for it)")
+    namespace = root.tag[1:].split("}", 1)[0]
     name = description = ""
-    for observable in root.iter(f"{{{CYBOX_NS}}}Observable"):
-        name = name or _text(observable.find(f"{{{CYBOX_NS}}}Title"))
-        description = description or _text(observable.find(f"{{{CYBOX_NS}}}Description"))
+    for observable in root.iter(f"{{{namespace}}}Observable"):
+        name = name or _text(observable.find(f"{{{namespace}}}Title"))
+        description = description or _text(observable.find(f"{{{namespace}}}Description"))
     return XmlIdentity(name or intrinsic_id, description, intrinsic_id)
 
 
+def is_stix_indicator_element(tag: str, local: str) -> bool:
+    """Whether `tag` is the element `local` in a STIX indicator namespace (MITRE or OASIS, any version)."""
+    return tag.endswith("}" + local) and tag.startswith(_STIX_INDICATOR_NS_PREFIXES)
+
+
 def _first_indicator_text(root: ET.Element, local: str) -> str:
-    suffix = "}" + local
     for element in root.iter():
-        if element.tag.endswith(suffix) and element.tag.startswith("{" + _STIX_INDICATOR_NS_PREFIX):
+        if is_stix_indicator_element(element.tag, local):
             text = _text(element)
             if text:
                 return text

@@ -19,7 +19,9 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
     DELETE,
     UPDATE,
     identity_matches,
+    same_content,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._retry import RetryPolicy
 
 
 class ServerCreatedCopyError(ThreatResponseError):
@@ -29,9 +31,10 @@ class ServerCreatedCopyError(ThreatResponseError):
 class IntelApplier:
     """Applies IntelChanges through an IntelStore; in check mode, predicts their outcome instead."""
 
-    def __init__(self, store, check_mode):
+    def __init__(self, store, check_mode, retries=0):
         self.store = store
         self.check_mode = check_mode
+        self.policy = RetryPolicy(retries)
 
     def apply(self, change):
         """The server document after the change (None once deleted or absent)."""
@@ -50,12 +53,28 @@ class IntelApplier:
         return self._apply_labels(change, dict(document))
 
     def _create(self, change):
-        try:
-            return self.store.create_intel(change.upload, change.desired.description)
-        except WriteOutcomeUnknown:
-            # The POST may have been applied before the answer was lost: look before sending it again.
+        """POST the document; after an answer that leaves it unknown whether the server created it (a
+        502/504, a dropped connection), look it up before each of up to `retries` new attempts."""
+        attempt = 0
+        while True:
+            try:
+                return self.store.create_intel(change.upload, change.desired.description)
+            except WriteOutcomeUnknown:
+                if attempt >= self.policy.retries:
+                    raise
+            self.policy.wait(attempt)
+            attempt += 1
             existing = self._created_copy(change)
-            return existing or self.store.create_intel(change.upload, change.desired.description)
+            if existing is not None:
+                return existing
+
+    def older_copy(self, change, document):
+        """After a create: the oldest other document with the same identity and content (one a concurrent
+        task created at the same time), or None. The caller deletes its own copy and uses that one."""
+        listed = self.store.list_intels(name=change.upload.name)
+        older = [doc for doc in identity_matches(change.desired, listed)
+                 if doc["id"] < document["id"] and same_content(change.desired, doc)]
+        return self.store.with_contents(min(older, key=lambda doc: doc["id"])) if older else None
 
     def _created_copy(self, change):
         listed = list(self.store.list_intels(name=change.upload.name))

@@ -130,10 +130,19 @@ def single_match(desired, server_docs):
     matches = identity_matches(desired, server_docs)
     if len(matches) > 1:
         ids = ", ".join(str(doc["id"]) for doc in sorted(matches, key=lambda doc: doc["id"]))
+        kind = f" ({desired.type})" if desired.type else ""
         raise DuplicateIntelError(
-            f"{len(matches)} documents on the server match {desired.display_name!r} ({desired.type}): ids {ids}. "
+            f"{len(matches)} documents on the server match {desired.display_name!r}{kind}: ids {ids}. "
             "Delete the extra copies, or set `id` to the one to manage.")
     return matches[0] if matches else None
+
+
+def same_content(desired, server_doc):
+    """Whether a server document holds what `desired` would upload (a copy of it, whatever its labels)."""
+    upload = desired.document
+    if server_doc.get("intrinsicId"):
+        upload = upload.with_intrinsic_id(server_doc["intrinsicId"])
+    return not _content_differs(desired, server_doc, upload)
 
 
 def plan_change(desired, current, label_names):
@@ -176,3 +185,29 @@ def _label_changes(wanted, current_ids, current_names):
     detach = tuple(sorted(label_id for label_id, name in zip(current_ids, current_names)
                           if name.casefold() not in wanted_folded))
     return attach, detach
+
+
+class IdentityIndex:
+    """Server documents listed once, indexed by intrinsic id and by name, for matching a whole set."""
+
+    def __init__(self, documents):
+        self.documents = documents
+        self._by_key = {}
+        for document in documents:
+            for key in (document.get("intrinsicId"), document.get("name")):
+                if key:
+                    self._by_key.setdefault(key, []).append(document)
+
+    def _candidates(self, desired):
+        found = {}
+        for key in (desired.document.intrinsic_id, desired.document.name):
+            for document in self._by_key.get(key, ()):
+                found[document["id"]] = document
+        return list(found.values())
+
+    def all_matches(self, desired):
+        return identity_matches(desired, self._candidates(desired))
+
+    def match(self, desired):
+        """The one listed document `desired` is, or None; DuplicateIntelError when several are."""
+        return single_match(desired, self._candidates(desired))

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 import threading
 
-from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils import _formats, _wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._client import as_list
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
+    InvalidInput,
     NotFoundError,
     WriteOutcomeUnknown,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import single_match
 
 
 class IntelStore:
@@ -40,6 +42,28 @@ class IntelStore:
         if document is None or document.get("type") != "tanium-signal" or "contents" in document:
             return document
         return self.get_intel(document["id"]) or document
+
+    def find_document(self, desired):
+        """The server document `desired` (a DesiredIntel) is, or None: the one lookup of a single document.
+
+        By pinned id; else by name (one filtered listing) and, when the name changed since the upload,
+        by intrinsic id. Raises DuplicateIntelError when several documents are it.
+        """
+        if desired.intel_id is not None:
+            current = self.get_intel(desired.intel_id)
+            if current is None and desired.state == "present":
+                raise InvalidInput(f"there is no intel document with id {desired.intel_id}")
+            return current
+        document = desired.document
+        name = document.name if document is not None else desired.name
+        by_name = list(self.list_intels(name=name, intel_type=_formats.server_type_filter(desired.type)))
+        intrinsic = document.intrinsic_id if document is not None else None
+        if intrinsic and intrinsic != name and not any(doc.get("intrinsicId") == intrinsic for doc in by_name):
+            # The name may have changed since the upload: the intrinsic id is what identifies it.
+            same_type = list(self.list_intels(intel_type=_formats.server_type_filter(document.type)))
+            if any(doc.get("intrinsicId") == intrinsic for doc in same_type):
+                return self.with_contents(single_match(desired, same_type))
+        return self.with_contents(single_match(desired, by_name))
 
     def list_intels(self, name=None, intel_type=None, label_id=None, page_size=_wire.PAGE_LIMIT):
         """Every document matching the filters, all pages. `name` matches exactly.
@@ -143,7 +167,7 @@ class IntelStore:
 def _upload(document, description):
     """Request body and headers for creating or updating a document (reference §5.3, §5.4)."""
     if document.type == "tanium-signal":
-        return {"json_body": None, "data": document.upload_body(),
+        return {"json_body": None, "data": document.content,
                 "headers": {"Content-Type": document.content_type}}
     headers = {
         "Content-Type": document.content_type,
@@ -153,7 +177,7 @@ def _upload(document, description):
     if description is not None:
         # INFERRED: a `description` header sets the description of a YARA document; headers hold one line (Q15).
         headers["description"] = " ".join(description.split())
-    return {"json_body": None, "data": document.upload_body(), "headers": headers}
+    return {"json_body": None, "data": document.content, "headers": headers}
 
 
 def content_disposition(filename):

@@ -1,10 +1,11 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A whole set of documents in one pass: validate all, list the server once, plan, apply in parallel.
+"""A whole set of documents in one pass: list the server once, plan, apply in parallel, report.
 
-Uses the same identity rules (_intel_plan), writes (_intel_apply) and entry reading (_intel_task)
-as the `intel` module; what it adds is the set: one listing, purge of managed documents, bounded
-parallel writes, and a check after applying that no concurrent run left a duplicate.
+Each document is one SyncItem from its entry to its result. Uses the identity rules (_intel_plan) and
+the writes (_intel_apply) of the `intel` module; what it adds is the set: one listing, purge of
+managed documents, bounded parallel writes, and a check after applying that no concurrent run left
+a duplicate.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import summary_line
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, ThreatResponseError
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
+from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import document_deployed
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier, map_parallel
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import (
     CREATE,
@@ -21,172 +22,226 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
     UNCHANGED,
     UPDATE,
     DesiredIntel,
-    identity_matches,
+    DuplicateIntelError,
+    IdentityIndex,
     plan_change,
-    single_match,
+    same_content,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import desired_intel
+
+OUTCOMES = ("created", "updated", "unchanged", "deleted")
+_OUTCOME = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DELETE: "deleted"}
+
+
+@dataclasses.dataclass
+class SyncItem:
+    """One document of the set: what was asked, what was planned, and what happened."""
+
+    desired: DesiredIntel
+    report: dict | None = None          # applicability; None when ignored, and for purge deletions
+    listed: bool = True                  # False: a managed document purge deletes
+    change: object = None                # the IntelChange, once planned
+    result: dict | None = None           # the server document afterwards (check mode: as predicted)
+    error: ThreatResponseError | None = None
+
+    @property
+    def name(self):
+        return self.change.name
+
+    @property
+    def outcome(self):
+        """created / updated / unchanged / deleted (a label-only change counts as updated)."""
+        if self.change.action == UNCHANGED and self.change.changed:
+            return "updated"
+        return _OUTCOME.get(self.change.action)
+
+    @property
+    def written(self):
+        return self.error is None and self.change.changed
+
+    def brief(self):
+        document = self.result or self.change.current or {}
+        return dict(name=self.name, id=document.get("id"), type=document.get("type") or self.desired.type)
+
+    def entry(self):
+        """Everything about this document: name, id, type, source, action and applicability."""
+        entry = dict(self.brief(), action=self.change.action, applicability=self.report,
+                     source=self.desired.document.source if self.desired.document is not None else None)
+        if self.report and self.report["findings"]:
+            entry["applicability_summary"] = summary_line(self.name, self.report)
+        if self.error is not None:
+            entry["error"] = str(self.error)
+        return entry
 
 
 class SyncError(ThreatResponseError):
-    """Some writes failed; `partial` says what was done before and beside them."""
+    """Some writes failed; `result` says what was written before and beside them (so changed is true)."""
 
-    def __init__(self, message, partial):
-        self.partial = partial
+    def __init__(self, message, result):
+        self.result = result
         super().__init__(message)
 
 
-def read_entries(entries, max_size, common_labels):
-    """Every entry as a DesiredIntel, all validated before anything is sent; all problems in one error."""
-    desired, problems = [], []
-    for number, entry in enumerate(entries, start=1):
-        try:
-            desired.append(desired_intel(entry, max_size, extra_labels=tuple(common_labels)))
-        except (InvalidInput, IntelFormatError) as problem:
-            problems.append(f"document {number}: {problem}")
-    if problems:
-        raise InvalidInput(f"{len(problems)} of {len(entries)} documents are invalid, nothing was written: "
-                           + "; ".join(problems))
-    _refuse_repeated_identities(desired)
-    return desired
+def plan_sync(store, items, managed_label, purge):
+    """Plan every item, then add a delete item per managed document no longer listed; returns all items.
 
-
-def _refuse_repeated_identities(desired):
-    seen = {}
-    for item in desired:
-        key = (item.type, item.document.intrinsic_id or item.document.name)
-        if key in seen:
-            raise InvalidInput(f"{item.document.source} and {seen[key]} are the same {item.type} document "
-                               f"({key[1]!r}); list it once")
-        seen[key] = item.document.source
-
-
-class ServerListing:
-    """Every server document, listed once, indexed by intrinsic id and by name."""
-
-    def __init__(self, documents):
-        self.documents = documents
-        self._by_key = {}
-        for document in documents:
-            for key in (document.get("intrinsicId"), document.get("name")):
-                if key:
-                    self._by_key.setdefault(key, []).append(document)
-
-    def candidates(self, desired):
-        found = {}
-        for key in (desired.document.intrinsic_id, desired.document.name):
-            for document in self._by_key.get(key, ()):
-                found[document["id"]] = document
-        return list(found.values())
-
-    def match(self, desired):
-        return single_match(desired, self.candidates(desired))
-
-
-def plan_sync(store, desired_set, managed_label, purge):
-    """One IntelChange per desired document, then a delete per managed document no longer listed."""
-    listing = ServerListing(list(store.list_intels()))
+    Copies of a document that this collection made (interrupted or overlapping runs) are resolved: the
+    oldest is kept and a delete item is added for each other copy.
+    """
+    listing = IdentityIndex(list(store.list_intels()))
     label_names = store.label_names_by_id()
-    changes, kept_ids = [], set()
-    for desired in desired_set:
-        current = store.with_contents(listing.match(desired))
-        labels = desired.labels
+    managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
+    kept_ids, extra = set(), []
+    for item in items:
+        current, copies = _one_of(item.desired, listing.all_matches(item.desired), managed_ids, managed_label)
+        current = store.with_contents(current)
+        labels = item.desired.labels
         if labels is None:
             # No labels asked for: keep whatever the document carries, and mark it managed.
             labels = tuple(label_names.get(i, f"#{i}") for i in (current or {}).get("labelIds") or ())
         if managed_label.casefold() not in {name.casefold() for name in labels}:
             labels += (managed_label,)
-        change = plan_change(dataclasses.replace(desired, labels=labels), current, label_names)
-        changes.append(change)
-        if current is not None:
-            kept_ids.add(current["id"])
-    if purge:
-        changes.extend(_purge_changes(listing, label_names, managed_label, kept_ids))
-    return changes
+        item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, label_names)
+        kept_ids.update(document["id"] for document in ([current] if current else []) + copies)
+        extra.extend(_delete_item(document, label_names) for document in copies)
+    purged = list(_purge_items(listing, label_names, managed_ids, kept_ids)) if purge else []
+    return list(items) + extra + purged
 
 
-def _purge_changes(listing, label_names, managed_label, kept_ids):
-    managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
+def _one_of(desired, matches, managed_ids, managed_label):
+    """(the document to keep, the copies to delete) among the server documents that are `desired`.
+
+    Copies are resolved only when each is this collection's: it carries the managed label, or holds
+    exactly the content this run would upload (a create whose answer was lost, or a run killed before
+    labelling). Otherwise the error names each copy, so the user can delete the right one.
+    """
+    if len(matches) <= 1:
+        return (matches[0] if matches else None), []
+    ours = [doc for doc in matches if managed_ids & set(doc.get("labelIds") or ()) or same_content(desired, doc)]
+    if len(ours) < len(matches):
+        described = "; ".join(f"id {doc['id']} ({_whose(doc, managed_ids, managed_label)}, updated "
+                              f"{doc.get('updatedAt') or 'at an unknown time'})"
+                              for doc in sorted(matches, key=lambda doc: doc["id"]))
+        raise DuplicateIntelError(
+            f"{len(matches)} documents on the server are {desired.display_name!r} ({desired.type}): {described}. "
+            "This task deletes only copies it made; delete the one that should go, e.g. with "
+            "tanium.threat_response.intel and `id: <id>`, `state: absent`, then run again.")
+    keep = min(matches, key=lambda doc: (not managed_ids & set(doc.get("labelIds") or ()), doc["id"]))
+    return keep, [doc for doc in matches if doc["id"] != keep["id"]]
+
+
+def _whose(document, managed_ids, managed_label):
+    if managed_ids & set(document.get("labelIds") or ()):
+        return f"labelled {managed_label}"
+    return "other content, not managed by this task"
+
+
+def _delete_item(document, label_names):
+    desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
+                           intel_type=document.get("type"))
+    return SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
+
+
+def _purge_items(listing, label_names, managed_ids, kept_ids):
     for document in listing.documents:
         if document["id"] not in kept_ids and managed_ids & set(document.get("labelIds") or ()):
-            desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
-                                   intel_type=document.get("type"))
-            yield plan_change(desired, document, label_names)
+            yield _delete_item(document, label_names)
 
 
-def apply_sync(store, changes, parallel, check_mode):
-    """Apply the planned changes, at most `parallel` at a time; returns (results, warnings).
+def apply_sync(store, items, parallel, check_mode, retries=0):
+    """Apply the planned items, at most `parallel` at a time, filling in each one's result or error.
 
     Afterwards the documents this run created are checked for copies a concurrent run created too,
-    also when some writes failed; the warnings say what was removed. Raises SyncError listing the
-    changes that failed.
+    also when some writes failed. `retries`: how often a create whose outcome is unknown is looked up
+    and sent again. Returns warnings about what that removed; raises SyncError naming
+    the items that failed.
     """
-    applier = IntelApplier(store, check_mode)
+    applier = IntelApplier(store, check_mode, retries)
 
-    def attempt(change):
+    def attempt(item):
         try:
-            return applier.apply(change), None
+            item.result = applier.apply(item.change)
         except ThreatResponseError as error:
-            return None, error
+            item.error = error
 
-    outcomes = map_parallel(attempt, changes, parallel)
-    failures = [(change, error) for change, (_document, error) in zip(changes, outcomes) if error]
-    results = [document for document, _error in outcomes]
-    warnings = [] if check_mode else remove_concurrent_copies(store, changes, results)
-    if failures:
-        details = "; ".join(f"{change.name!r} ({change.action}): {error}" for change, error in failures)
-        done = [change for change, (_document, error) in zip(changes, outcomes) if not error and change.changed]
-        raise SyncError(f"{len(failures)} of {len(changes)} documents could not be written: {details}"
+    map_parallel(attempt, items, parallel)
+    warnings = [] if check_mode else remove_concurrent_copies(store, items)
+    failed = [item for item in items if item.error is not None]
+    if failed:
+        details = "; ".join(f"{item.name!r} ({item.change.action}): {item.error}" for item in failed)
+        written = [item for item in items if item.written]
+        raise SyncError(f"{len(failed)} of {len(items)} documents could not be written: {details}"
                         + "".join(f"; {warning}" for warning in warnings),
-                        partial=[dict(name=change.name, action=change.action) for change in done])
-    return results, warnings
+                        result=dict(changed=bool(written), **summarize(written),
+                                    partial=[dict(name=item.name, action=item.change.action) for item in written],
+                                    failures=[item.entry() for item in failed]))
+    return warnings
 
 
-def remove_concurrent_copies(store, changes, results):
+def remove_concurrent_copies(store, items):
     """After creating, make sure no concurrent run created the same document too.
 
     When two documents share an identity, the run that created the newer one deletes its own copy, so
     both runs end with the older one. Returns warnings about what was removed.
     """
-    created = [(change, result) for change, result in zip(changes, results) if change.action == CREATE and result]
+    created = [item for item in items if item.change.action == CREATE and item.result]
     if not created:
         return []
-    listing = ServerListing(list(store.list_intels()))
+    # Two listings, merged: a concurrent run deleting its copies while this one pages shifts the
+    # offsets, so one listing can miss a document; a document missed by both is very unlikely.
+    listed = {document["id"]: document for listing_pass in range(2) for document in store.list_intels()}
+    listing = IdentityIndex(list(listed.values()))
     warnings = []
-    for change, result in created:
-        copies = sorted(identity_matches(change.desired, listing.candidates(change.desired)), key=lambda d: d["id"])
-        if len(copies) > 1 and copies[0]["id"] != result["id"]:
-            store.delete_intel(result["id"])
-            warnings.append(f"{change.name!r}: another run created it at the same time; kept document "
-                            f"{copies[0]['id']} and deleted this run's copy {result['id']}")
-            result.clear()
-            result.update(copies[0])
+    for item in created:
+        own_id = item.result["id"]
+        older = sorted((document for document in listing.all_matches(item.change.desired) if document["id"] < own_id),
+                       key=lambda document: document["id"])
+        # The merged listing may hold a copy deleted meanwhile: keep this run's copy unless one surely exists.
+        kept = next((found for found in (store.get_intel(document["id"]) for document in older) if found), None)
+        if kept is not None:
+            store.delete_intel(own_id)
+            warnings.append(f"{item.name!r}: another run created it at the same time; kept document "
+                            f"{kept['id']} and deleted this run's copy {own_id}")
+            item.result = dict(kept)
     return warnings
 
 
-def document_entries(desired_set, changes, results, reports):
-    """One entry per listed document: what happened to it and what Threat Response can evaluate in it."""
-    entries = []
-    for desired, change, result, report in zip(desired_set, changes, results, reports):
-        document = result or change.current or {}
-        entry = dict(name=change.name, type=desired.type, source=desired.document.source, action=change.action,
-                     id=document.get("id"), applicability=report)
-        if report and report["findings"]:
-            entry["applicability_summary"] = summary_line(change.name, report)
-        entries.append(entry)
-    return entries
+def summarize(items, details="changed"):
+    """The result's summary: full detail for what changed, counts and names for the unchanged.
 
-
-def summarize(changes, results):
-    """created/updated/unchanged/deleted: each a list of {name, id, type} in the order of the input."""
-    summary = {"created": [], "updated": [], "unchanged": [], "deleted": []}
-    bucket = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DELETE: "deleted"}
-    for change, result in zip(changes, results):
-        document = result or change.current or {}
-        entry = dict(name=change.name, id=document.get("id"), type=document.get("type") or change.desired.type)
-        key = bucket.get(change.action)
-        if change.action == UNCHANGED and change.changed:
-            key = "updated"  # only its labels change
-        if key:
-            summary[key].append(entry)
+    created/updated/deleted: lists of {name, id, type}; unchanged: names; counts: one number per
+    outcome. `documents` holds the full entry (source, action, applicability) of each listed document
+    that changed, or with details "all" of every listed document.
+    """
+    summary = {outcome: [] for outcome in OUTCOMES}
+    documents = []
+    for item in items:
+        outcome = item.outcome
+        if outcome == "unchanged":
+            summary["unchanged"].append(item.name)
+        elif outcome is not None:
+            summary[outcome].append(item.brief())
+        if item.listed and (details == "all" or outcome not in ("unchanged", None)):
+            documents.append(item.entry())
+    summary["counts"] = {outcome: len(summary[outcome]) for outcome in OUTCOMES}
+    summary["documents"] = documents
+    summary["undeployed"] = undeployed(items)
     return summary
+
+
+def undeployed(items):
+    """How many listed documents are not in the deployed package: written now, or changed after the last
+    deployment as the server tells (so a deployment that failed in an earlier run is not forgotten).
+
+    None when the server does not say (3.x has no lastDeploymentTimestamp) and nothing was written.
+    """
+    count, known = 0, True
+    for item in items:
+        if not item.listed:
+            continue
+        if item.written and item.change.action in (CREATE, UPDATE):
+            count += 1
+            continue
+        deployed = document_deployed(item.result or item.change.current or {})
+        known = known and deployed is not None
+        count += deployed is False
+    return count if known or count else None

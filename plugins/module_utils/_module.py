@@ -103,6 +103,6 @@ def _error_fields(error):
             fields[name] = getattr(error, name)
     if isinstance(error, ApiError) and isinstance(error.status, int):
         fields["status"] = error.status
-    if getattr(error, "partial", None) is not None:
-        fields["partial"] = error.partial  # what intel_sync wrote before a failure
+    # What a task wrote before it failed (changed, what, task ids): a failure must not hide a write.
+    fields.update(getattr(error, "result", None) or {})
     return fields

@@ -17,8 +17,9 @@ NOT_APPLIED_STATUSES = frozenset((429, 503))
 
 BASE_DELAY = 0.5
 MAX_DELAY = 30.0
-# A server asking for a longer pause than this is treated as this: a playbook should fail, not hang.
-MAX_RETRY_AFTER = 120.0
+# A server asking for a longer pause than this is treated as this: a playbook should fail, not hang
+# (documented in docs/reliability.md).
+MAX_RETRY_AFTER = 60.0
 
 
 class RetryPolicy:

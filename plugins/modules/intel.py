@@ -73,8 +73,9 @@ options:
   applicability:
     description:
       - What to do when the document uses terms Threat Response may not evaluate (see RV(applicability)).
-      - V(warn) uploads it and warns once, naming the terms; V(error) fails before anything is written;
-        V(ignore) skips the analysis.
+      - V(warn) uploads it and, when this task creates or updates it, warns naming the terms (an unchanged
+        document gets one short line; RV(applicability) always holds the findings); V(error) fails before
+        anything is written; V(ignore) skips the analysis.
     type: str
     choices: [warn, error, ignore]
     default: warn
@@ -209,33 +210,70 @@ diff:
 """
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import plan_change
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
+    applicability_reports,
+    applicability_warnings,
+    desired_intel,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_options import (
     APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
-    assess_applicability,
-    desired_intel,
-    intel_result,
-    lookup_current,
+    MAX_SIZE_OPTION,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE, plan_change
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
 
 
 def ensure_intel(module):
     params = module.params
     desired = desired_intel(params, params["max_size"], state=params["state"], intel_id=params["id"])
     mode = params["applicability"] if params["state"] == "present" else "ignore"
-    (applicability,) = assess_applicability([desired], mode, module.warn)
+    (applicability,) = applicability_reports([desired], mode)
     store = IntelStore(module.client)
-    current = lookup_current(store, desired)
+    current = store.find_document(desired)
     needs_labels = desired.labels is not None or (current or {}).get("labelIds")
     label_names = store.label_names_by_id() if needs_labels else {}
     change = plan_change(desired, current, label_names)
-    document = IntelApplier(store, module.check_mode).apply(change)
+    for warning in applicability_warnings([(desired.document, applicability, change.action in (CREATE, UPDATE))]):
+        module.warn(warning)
+    applier = IntelApplier(store, module.check_mode, params["retries"])
+    document = applier.apply(change)
+    if change.action == CREATE and not module.check_mode:
+        document = _one_copy(module, store, applier, change, document)
     if change.labels_to_attach and not module.check_mode:
         label_names = store.label_names_by_id()
     return intel_result(change, document, label_names, module._diff, module.check_mode, applicability)
+
+
+def _one_copy(module, store, applier, change, document):
+    """Two tasks creating one document at once: the one that made the newer copy deletes it and
+    takes the older (with this task's labels), so both end with one document."""
+    older = applier.older_copy(change, document)
+    if older is None:
+        return document
+    store.delete_intel(document["id"])
+    module.warn(f"{change.name!r}: another task created it at the same time; kept document {older['id']} "
+                f"and deleted this task's copy {document['id']}")
+    return applier.apply(plan_change(change.desired, older, store.label_names_by_id()))
+
+
+def intel_result(change, document, label_names, diff, check_mode, applicability):
+    """The module result for one planned-and-applied (or, in check mode, predicted) change."""
+    result = dict(changed=change.changed, action=change.action, intel=None, applicability=applicability)
+    if document is not None:
+        record = to_record(document)
+        if check_mode:
+            record["labels"] = sorted(change.labels_after, key=str.casefold)
+        else:
+            record["labels"] = sorted((label_names.get(label_id, f"#{label_id}")
+                                       for label_id in document.get("labelIds") or ()), key=str.casefold)
+        result["intel"] = record
+    if diff:
+        header = change.name or ""
+        result["diff"] = dict(before=change.before(), after=change.after(), before_header=header, after_header=header)
+    return result
 
 
 def main():
@@ -244,7 +282,7 @@ def main():
             DOCUMENT_OPTIONS,
             id=dict(type="int"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
-            max_size=dict(type="int", default=10485760),
+            max_size=MAX_SIZE_OPTION,
             applicability=APPLICABILITY_OPTION,
         ),
         mutually_exclusive=[("src", "content")],

@@ -22,8 +22,9 @@ author:
 options:
   src:
     description:
-      - A file, or a directory whose files are all checked, recursively, in sorted order.
-        Hidden files and directories (names starting with C(.)) are skipped.
+      - A file, or a directory whose files are checked, recursively, in sorted order (those whose names
+        match O(patterns) and no O(excludes)). Hidden files and directories (names starting with C(.)) are
+        skipped; symlinked directories are followed, and a directory reached twice (a link loop) is read once.
       - A relative path is looked up like the C(template) module's, in the role's C(files/) directory
         and then beside the playbook.
       - The type of each file is detected from its content, never from its extension.
@@ -34,6 +35,21 @@ options:
       - More files to check, looked up like O(src); a directory in the list stands for its files.
     type: list
     elements: path
+  patterns:
+    description:
+      - Which files a directory in O(src) or O(paths) contributes, as shell patterns matched against the file name
+        (not the path), case-insensitively, as in M(ansible.builtin.find); a list, or one string of
+        comma-separated patterns.
+      - Defaults to the extensions intel is published with, C(*.ioc), C(*.xml), C(*.stix), C(*.yar),
+        C(*.yara) and C(*.json), so a rule directory's C(README.md), CSV files and hash lists are left out.
+      - A file named directly is always taken.
+    type: list
+    elements: str
+  excludes:
+    description:
+      - Files of a directory in O(src) or O(paths) to leave out, as shell patterns matched like O(patterns).
+    type: list
+    elements: str
   max_size:
     description:
       - Largest document accepted, in bytes. A larger file is reported invalid without being read.
@@ -63,9 +79,11 @@ notes:
   - "The levels come from one table in the collection (C(plugins/module_utils/_applicability_terms.py));
     docs/applicability.md explains each level and source, and how to propose a change."
   - "A YARA file that imports a module outside the 11 Threat Response lists (pe, elf, dotnet, hash, cuckoo,
-    math, magic, macho, dex, string, time) counts all its rules as V(unknown): a YARA compiler without that
-    module rejects the whole file. A signal whose expression does not parse against the check's grammar
-    is one V(unknown) item, with a finding saying where parsing stopped."
+    math, magic, macho, dex, string, time), or uses an external variable (C(filename), C(filepath),
+    C(extension), C(filetype), C(owner)), counts all its rules as V(unknown), with a finding naming each:
+    a YARA compiler without that module or variable rejects the whole file."
+  - "The YARA verdict is the collection's own checker's, the same whether yara-python is installed or not.
+    A signal whose expression does not parse, or that lacks C(platforms), is invalid."
 seealso:
   - module: tanium.threat_response.intel
   - module: tanium.threat_response.intel_sync
@@ -170,6 +188,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._applicabil
     unknown_terms,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
+    DEFAULT_MAX_SIZE,
     IntelFormatError,
     parse_document,
     read_document,
@@ -213,7 +232,10 @@ def main():
         argument_spec=dict(
             src=dict(type="path"),
             paths=dict(type="list", elements="path"),
-            max_size=dict(type="int", default=10485760),
+            # Applied by the action plugin, which hands the module only the selected files.
+            patterns=dict(type="list", elements="str"),
+            excludes=dict(type="list", elements="str"),
+            max_size=dict(type="int", default=DEFAULT_MAX_SIZE),
             fail_on=dict(type="str", default="invalid", choices=["invalid", "unknown", "never"]),
         ),
         required_one_of=[("src", "paths")],

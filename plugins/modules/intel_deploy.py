@@ -119,6 +119,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._deployment
     status_record,
     wait_for_deployment,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import utc_now
 
@@ -132,14 +133,18 @@ def deploy(module):
         return dict(changed=True, task_id=None, status=status_record(before), elapsed=0.0)
     started, requested_at = time.monotonic(), utc_now()
     task_id = start_deployment(client)
-    if not params["wait"]:
-        status = read_status(client)
-    else:
-        try:
+    try:
+        if not params["wait"]:
+            status = read_status(client)
+        else:
             status = wait_for_deployment(client, before, requested_at, params["wait_timeout"], params["wait_sleep"])
-        except DeploymentTimeout as timeout:
-            module.fail_json(msg=str(timeout), changed=True, task_id=task_id, status=status_record(timeout.last_status),
-                             elapsed=round(time.monotonic() - started, 1))
+    except DeploymentTimeout as timeout:
+        module.fail_json(msg=str(timeout), changed=True, task_id=task_id, status=status_record(timeout.last_status),
+                         elapsed=round(time.monotonic() - started, 1))
+    except ThreatResponseError as error:
+        # The deployment started: the failure must not hide that (changed, and which task to look at).
+        module.fail_json(msg=module.scrub(f"the deployment started (task {task_id}), then: {error}"), changed=True,
+                         task_id=task_id, elapsed=round(time.monotonic() - started, 1))
     return dict(changed=True, task_id=task_id, status=status_record(status), elapsed=round(time.monotonic() - started, 1))
 
 

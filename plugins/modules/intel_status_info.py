@@ -136,7 +136,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._deployment
     read_status,
     status_record,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import DesiredIntel
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
@@ -149,22 +149,13 @@ def read_deployment(module):
     result = dict(changed=False, status=status_record(read_status(module.client)))
     if params["id"] is None and params["name"] is None:
         return result
-    intel = _one_document(IntelStore(module.client), params["id"], params["name"])
+    intel = IntelStore(module.client).find_document(DesiredIntel(state="absent", intel_id=params["id"],
+                                                                 name=params["name"]))
     result["intel"] = None
     if intel is not None:
         shown = to_record({field: intel[field] for field in DOCUMENT_FIELDS if field in intel})
         result["intel"] = dict(shown, deployed=document_deployed(intel))
     return result
-
-
-def _one_document(store, intel_id, name):
-    if intel_id is not None:
-        return store.get_intel(intel_id)
-    found = list(store.list_intels(name=name))
-    if len(found) > 1:
-        ids = ", ".join(str(intel["id"]) for intel in sorted(found, key=lambda intel: intel["id"]))
-        raise InvalidInput(f"{len(found)} documents are named {name!r} (ids {ids}); set id to the one to check")
-    return found[0] if found else None
 
 
 def main():

@@ -61,12 +61,32 @@ options:
         elements: str
   paths:
     description:
-      - Files, or directories whose files are all taken (recursively, in sorted order, skipping hidden
-        files and directories), each added to O(documents) as an entry with only C(src).
+      - Files, or directories whose files are taken (recursively, in sorted order, those matching
+        O(patterns) and no O(excludes), skipping hidden files and directories, following symlinked
+        directories and reading a directory reached twice only once), each added to O(documents) as one entry.
+      - An entry is a path, or a dict shaped like a O(documents) entry, with C(src) (the file or directory)
+        and optionally C(type), C(labels) and C(description), which every file under it gets.
       - Relative paths are looked up like O(documents[].src).
+      - A YARA document's name and identity is its upload file name, the file's name here; to upload two
+        files of the same name, list one in O(documents) with its own O(documents[].name).
     type: list
-    elements: path
+    elements: raw
     default: []
+  patterns:
+    description:
+      - Which files a directory in O(paths) contributes, as shell patterns matched against the file name
+        (not the path), case-insensitively, as in M(ansible.builtin.find); a list, or one string of
+        comma-separated patterns.
+      - Defaults to the extensions intel is published with, C(*.ioc), C(*.xml), C(*.stix), C(*.yar),
+        C(*.yara) and C(*.json), so a rule directory's C(README.md), CSV files and hash lists are left out.
+      - A file named directly is always taken.
+    type: list
+    elements: str
+  excludes:
+    description:
+      - Files of a directory in O(paths) to leave out, as shell patterns matched like O(patterns).
+    type: list
+    elements: str
   labels:
     description:
       - Label names every document carries (with its own O(documents[].labels) and O(managed_label)).
@@ -99,19 +119,36 @@ options:
   applicability:
     description:
       - What to do when documents use terms Threat Response may not evaluate (see RV(documents[].applicability)).
-      - V(warn) uploads them and warns once per document, naming the terms; V(error) fails before anything is
-        written; V(ignore) skips the analysis.
+      - V(warn) uploads them and warns once per document this run creates or updates, naming the terms;
+        the unchanged ones are counted in one warning line (their findings are in RV(documents) with
+        O(details=all)). V(error) fails before anything is written; V(ignore) skips the analysis.
     type: str
     choices: [warn, error, ignore]
     default: warn
+  details:
+    description:
+      - How much the result says about documents that did not change. V(changed) (the default) keeps
+        the result small on large sets, where RV(documents) holds the documents that changed, and the
+        unchanged ones are only named in RV(unchanged) and counted in RV(counts).
+      - V(all) adds an RV(documents) entry (source, action, applicability) for every listed document.
+    type: str
+    choices: [changed, all]
+    default: changed
 extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.attributes
 notes:
   - Identity, change detection and updates follow the same rules as M(tanium.threat_response.intel).
-  - "Runs that overlap: after creating documents the task lists the server again; when another run
-    created the same document at the same moment, the run holding the newer copy deletes it, so one
-    document per identity remains."
+  - "Runs that overlap: after creating documents the task lists the server twice more (a concurrent
+    run's deletions can shift a paged listing); when another run created the same document at the same
+    moment, the run holding the newer copy deletes it, so one document per identity remains."
+  - "Copies of a document that this collection made itself (an interrupted or overlapping run) are
+    resolved at the next run: the oldest is kept and the others deleted, and appear in RV(deleted).
+    A copy it did not make (other content, without O(managed_label)) fails the task before any write,
+    naming each copy and how to delete one."
+  - "Deploying: RV(undeployed) counts the listed documents not in the deployed package, from the
+    server's C(lastDeploymentTimestamp) and C(updatedAt), so a deployment that failed in an earlier run
+    is not forgotten (the P(tanium.threat_response.intel_rollout#role) role deploys when it is above zero)."
   - "Cost of a run with nothing to do: one listing pass (one request per 500 documents), one label
     listing, and no write."
 seealso:
@@ -182,11 +219,16 @@ updated:
   elements: dict
   sample: [{name: FIN4_MACROCHECK.yara, id: 513, type: yara}]
 unchanged:
-  description: Documents already as wanted.
+  description: Names of the documents already as wanted (names only, so the result stays small on large sets).
   returned: always
   type: list
-  elements: dict
-  sample: [{name: stuxnet, id: 400, type: stix}]
+  elements: str
+  sample: [stuxnet]
+counts:
+  description: How many documents were created, updated, unchanged and deleted (in check mode, would be).
+  returned: always
+  type: dict
+  sample: {created: 1, updated: 1, unchanged: 9998, deleted: 0}
 deleted:
   description: Managed documents deleted because O(purge) is on and they are no longer listed.
   returned: always
@@ -194,7 +236,9 @@ deleted:
   elements: dict
   sample: [{name: OLD CAMPAIGN (REPORT), id: 12, type: openioc}]
 documents:
-  description: One entry per listed document, in order, with what happened to it and its applicability.
+  description:
+    - One entry per listed document that changed (with O(details=all), per listed document), in order,
+      with what happened to it and its applicability.
   returned: always
   type: list
   elements: dict
@@ -209,8 +253,12 @@ documents:
       description: The C(src) path, or C(content).
       type: str
     action:
-      description: V(create), V(update) or V(unchanged).
+      description: V(create), V(update) or V(unchanged) (V(unchanged) with label changes counts as updated).
       type: str
+    error:
+      description: Why this document could not be written.
+      type: str
+      returned: in RV(failures) entries
     id:
       description: Server id (null for a document that check mode would create).
       type: int
@@ -235,50 +283,89 @@ diff:
   type: list
   elements: dict
   sample: [{before: {state: absent}, after: {state: present, name: APT18, md5: 6a0a..., revision: 1}}]
+undeployed:
+  description:
+    - How many listed documents are not in the deployed package - written by this task, or updated after
+      their last deployment as the server records it.
+    - Null when the server does not say (3.x has no C(lastDeploymentTimestamp)) and nothing was written.
+  returned: always
+  type: int
+  sample: 0
 partial:
-  description: When some writes failed, the changes that were made before and beside them.
+  description:
+    - When some writes failed, the changes that were made before and beside them. The task then fails
+      with C(changed) true when anything was written, and RV(created), RV(updated), RV(deleted) and
+      RV(counts) describe those writes.
   returned: on failure of some writes
   type: list
   elements: dict
   sample: [{name: APT18, action: create}]
+failures:
+  description: When some writes failed, one RV(documents) entry per document that failed, with its C(error).
+  returned: on failure of some writes
+  type: list
+  elements: dict
+  sample: [{name: APT30, id: null, type: openioc, action: create, error: "POST ... answered 500"}]
 """
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
-    apply_sync,
-    document_entries,
-    plan_sync,
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
+    applicability_reports,
+    applicability_warnings,
     read_entries,
-    summarize,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_task import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_options import (
     APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
-    assess_applicability,
+    MAX_SIZE_OPTION,
+    PATH_OPTIONS,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
+    SyncItem,
+    apply_sync,
+    plan_sync,
+    summarize,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 
 
 def sync(module):
     params = module.params
-    entries = params["documents"] + [{"src": path} for path in params["paths"]]
+    entries = params["documents"] + [path_entry(number, entry) for number, entry in enumerate(params["paths"], 1)]
     if not entries:
         # Also what keeps purge from deleting every managed document after a mistyped path variable.
         raise InvalidInput("no documents given: documents and paths are both empty")
     desired = read_entries(entries, params["max_size"], params["labels"])
-    reports = assess_applicability(desired, params["applicability"], module.warn)
+    reports = applicability_reports(desired, params["applicability"])
     store = IntelStore(module.client)
-    changes = plan_sync(store, desired, params["managed_label"], params["purge"])
-    results, warnings = apply_sync(store, changes, params["parallel"], module.check_mode)
-    for warning in warnings:
+    items = plan_sync(store, [SyncItem(*pair) for pair in zip(desired, reports)], params["managed_label"],
+                      params["purge"])
+    for warning in applicability_warnings((item.desired.document, item.report, item.change.action in (CREATE, UPDATE))
+                                          for item in items if item.listed):
         module.warn(warning)
-    result = dict(changed=any(change.changed for change in changes), **summarize(changes, results),
-                  documents=document_entries(desired, changes, results, reports))
+    for warning in apply_sync(store, items, params["parallel"], module.check_mode, params["retries"]):
+        module.warn(warning)
+    result = dict(changed=any(item.change.changed for item in items), **summarize(items, params["details"]))
     if module._diff:
-        result["diff"] = [dict(before=change.before(), after=change.after(), before_header=change.name,
-                               after_header=change.name) for change in changes if change.changed]
+        result["diff"] = [dict(before=item.change.before(), after=item.change.after(), before_header=item.name,
+                               after_header=item.name) for item in items if item.change.changed]
     return result
+
+
+def path_entry(number, entry):
+    """A `paths` entry as a `documents` entry: a path string, or a dict with `src` and document options."""
+    if isinstance(entry, str):
+        return {"src": entry}
+    if not isinstance(entry, dict):
+        raise InvalidInput(f"paths entry {number}: expected a path or a dict with src, not {type(entry).__name__}")
+    checked = ArgumentSpecValidator(PATH_OPTIONS).validate(entry)
+    if checked.error_messages:
+        raise InvalidInput(f"paths entry {number}: " + "; ".join(checked.error_messages))
+    return checked.validated_parameters
 
 
 def main():
@@ -286,13 +373,17 @@ def main():
         argument_spec=dict(
             documents=dict(type="list", elements="dict", default=[], options=DOCUMENT_OPTIONS,
                            mutually_exclusive=[("src", "content")], required_one_of=[("src", "content")]),
-            paths=dict(type="list", elements="path", default=[]),
+            paths=dict(type="list", elements="raw", default=[]),
+            # Applied by the action plugin, which hands the module only the selected files.
+            patterns=dict(type="list", elements="str"),
+            excludes=dict(type="list", elements="str"),
             labels=dict(type="list", elements="str", default=[]),
             purge=dict(type="bool", default=False),
             managed_label=dict(type="str", default="managed-by-ansible"),
             parallel=dict(type="int", default=4),
-            max_size=dict(type="int", default=10485760),
+            max_size=MAX_SIZE_OPTION,
             applicability=APPLICABILITY_OPTION,
+            details=dict(type="str", default="changed", choices=["changed", "all"]),
         ),
     )
     module.run(sync)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -40,15 +41,54 @@ def resolve_source(action, src):
         raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
 
 
-def files_under(path):
-    """A file as itself; a directory as every file below it, sorted, without hidden files or directories."""
+# The file names a directory contributes by default: the extensions intel is published with. A
+# directory of rules also holds README.md, CSVs and hash lists, which are not intel documents.
+DEFAULT_PATTERNS = ("*.ioc", "*.xml", "*.stix", "*.yar", "*.yara", "*.json")
+
+
+def selection(module_args):
+    """(patterns, excludes) popped from the module arguments, as lists of globs (defaults applied)."""
+    return (_globs(module_args.pop("patterns", None), "patterns") or list(DEFAULT_PATTERNS),
+            _globs(module_args.pop("excludes", None), "excludes") or [])
+
+
+def _globs(value, option):
+    # As ansible.builtin.find: a list, or one string of comma-separated patterns.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise AnsibleActionFail(f"{option} must be a list of shell patterns such as '*.yar'")
+    return [item.strip() for item in value if item.strip()]
+
+
+def files_under(path, patterns=DEFAULT_PATTERNS, excludes=()):
+    """A file as itself; a directory as its files whose names match a pattern and no exclude, sorted.
+
+    Hidden files and directories are skipped. Symlinked directories are followed; a directory reached
+    again (a link loop, or two links to one place) is read once.
+    """
     if not os.path.isdir(path):
         return [path]
-    found = []
-    for directory, subdirectories, files in os.walk(path):
+    found, seen = [], set()
+    for directory, subdirectories, files in os.walk(path, followlinks=True):
+        real = os.path.realpath(directory)
+        if real in seen:
+            subdirectories[:] = []
+            continue
+        seen.add(real)
         subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
-        found.extend(os.path.join(directory, name) for name in files if not name.startswith("."))
+        found.extend(os.path.join(directory, name) for name in files
+                     if not name.startswith(".") and _selected(name, patterns, excludes))
     return sorted(found)
+
+
+def _selected(name, patterns, excludes):
+    # Case-insensitive: published intel comes as .IOC and .YAR as well.
+    folded = name.casefold()
+    return (any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in patterns)
+            and not any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in excludes))
 
 
 def require_controller(action, module_name):

@@ -16,8 +16,9 @@ from .yara_check import YaraRejected, check_yara
 
 OPENIOC_10_NS = "http://schemas.mandiant.com/2010/ioc"
 OPENIOC_11_NS = "http://openioc.org/schemas/OpenIOC_1.1"
-STIX_NS = "http://stix.mitre.org/stix-1"
-CYBOX_NS = "http://cybox.mitre.org/cybox-2"
+# STIX 1.x and CybOX 2.x, in MITRE's namespaces and OASIS's (STIX 1.2.1, CybOX 2.1.1).
+STIX_NAMESPACES = ("http://stix.mitre.org/stix-1", "http://docs.oasis-open.org/cti/ns/stix/core-1")
+CYBOX_NAMESPACES = ("http://cybox.mitre.org/cybox-2", "http://docs.oasis-open.org/cti/ns/cybox/core-2")
 _OPENIOC_ROOTS = {"ioc": ("1.0", OPENIOC_10_NS), "OpenIOC": ("1.1", OPENIOC_11_NS)}
 
 
@@ -105,9 +106,9 @@ def _sniff_xml(body: bytes) -> Sniffed:
     namespace, local = split_tag(root.tag)
     if local in _OPENIOC_ROOTS:
         return _openioc(root, body, namespace, local)
-    if local == "STIX_Package" and namespace == STIX_NS:
+    if local == "STIX_Package" and namespace in STIX_NAMESPACES:
         return _stix(root, body)
-    if local == "Observables" and namespace == CYBOX_NS:
+    if local == "Observables" and namespace in CYBOX_NAMESPACES:
         return _cybox(root, body)
     raise DocumentRejected(f"unsupported XML document: root element {local!r} in namespace "
                            f"{namespace or '(none)'!r}")
@@ -151,14 +152,14 @@ def _stix(root, body: bytes) -> Sniffed:
         indicator = next(iter(children(indicators, "Indicator")), None)
         if indicator is not None:
             break
-    name = (first_child_text(indicator, "Title") or first_child_text(header, "Title")
+    name = (first_child_text(header, "Title") or first_child_text(indicator, "Title")
             or package_id)
     if not name:
         raise DocumentRejected("STIX package has no id and no title to name it by")
-    description = (first_child_text(indicator, "Description")
-                   or first_child_text(header, "Description") or "")
+    description = (first_child_text(header, "Description")
+                   or first_child_text(indicator, "Description") or "")
     return Sniffed(type="stix", type_version=root.get("version") or "1.2", name=name,
-                   description=description, intrinsic_id=package_id, contents=body, hashes={})
+                   description=description, intrinsic_id=package_id or name, contents=body, hashes={})
 
 
 def _cybox(root, body: bytes) -> Sniffed:

@@ -2,7 +2,7 @@
 
 Query grammar (the observed subset; the full grammar is UNKNOWN):
     expr := and_expr ("OR" and_expr)*        and_expr := term ("AND" term)*
-    term := "(" expr ")" | object "." property condition 'value'
+    term := ["NOT"] ( "(" expr ")" | object "." property condition ('value' | number) )
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ PLATFORMS = ("windows", "linux", "mac")
 # Longest first so "not contains" wins over "contains".
 CONDITIONS = (
     "does not contain", "not starts with", "not ends with", "not contains", "not equals",
+    "contains not", "starts with not", "ends with not",
     "starts with", "ends with", "contains", "equals", "matches", "is not", "is",
     "!=", "==", ">=", "<=", "=", ">", "<",
 )
 _NEGATED = {"does not contain": "contains", "not starts with": "starts with",
             "not ends with": "ends with", "not contains": "contains", "not equals": "equals",
+            "contains not": "contains", "starts with not": "starts with", "ends with not": "ends with",
             "is not": "is", "!=": "=="}
 _TOKEN = re.compile(r"""\s*(?:(?P<lparen>\()|(?P<rparen>\))|'(?P<quoted>(?:[^'\\]|\\.)*)'"""
                     r"""|(?P<number>-?\d+(?:\.\d+)?)(?![\w.])|(?P<field>[A-Za-z_]\w*\.[A-Za-z_]\w*)"""
@@ -128,6 +130,11 @@ def _parse_term(tokens: list, pos: int) -> tuple[dict, int]:
     if pos >= len(tokens):
         raise SignalRejected("signal query: unexpected end of query")
     kind, value = tokens[pos]
+    if _is_keyword(tokens[pos], "NOT") and pos + 1 < len(tokens) and tokens[pos + 1][0] in ("field", "lparen"):
+        inner, pos = _parse_term(tokens, pos + 1)
+        if "object" not in inner and len(inner["terms"]) == 1 and not inner["expressions"]:
+            inner = inner["terms"][0]  # "not (a)" negates the term a itself
+        return dict(inner, negate=not inner.get("negate", False)), pos
     if kind == "lparen":
         inner, pos = _parse_or(tokens, pos + 1)
         if pos >= len(tokens) or tokens[pos][0] != "rparen":

@@ -1,22 +1,31 @@
-"""A structural YARA check: what a YARA compiler would refuse, without needing libyara.
+"""A YARA check: what a YARA compiler would refuse, without needing libyara.
 
 It tokenizes (comments, text/hex strings and regular expressions become single tokens), then
 checks each rule's shape: a name, balanced braces, a non-empty `condition:` section, no duplicate
-rule names, and no module used without its `import`.
+rule names, and the names in each condition as libyara resolves them: strings declared and used,
+identifiers that are keywords, loop variables, earlier rules or imported modules. The scanner
+externals of widely shared rule sets are taken as defined (whether the server defines them is
+unknown; the collection reports them).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 MODULES = frozenset({
     "pe", "elf", "cuckoo", "magic", "hash", "math", "dotnet", "time", "console", "string",
     "macho", "dex", "lnk",
 })
+EXTERNALS = frozenset({"filename", "filepath", "extension", "filetype", "owner"})
+_BUILTINS = frozenset({"filesize", "entrypoint", "KB", "MB", "with"}
+                      | {f"{s}int{b}{e}" for s in ("", "u") for b in (8, 16, 32) for e in ("", "be")})
 _RESERVED = frozenset({
     "all", "and", "any", "ascii", "at", "base64", "base64wide", "condition", "contains", "entrypoint",
     "false", "filesize", "for", "fullword", "global", "import", "in", "include", "matches", "meta",
     "nocase", "none", "not", "of", "or", "private", "rule", "strings", "them", "true", "wide", "xor",
+    "base64", "base64wide", "defined", "icontains", "iendswith", "iequals", "istartswith", "endswith",
+    "startswith",
 })
 # One pass over the text. A regex literal or hex string is a single token together with the
 # "=" (or "matches") that opens it, so braces and slashes inside never confuse the parse.
@@ -29,6 +38,8 @@ _TOKEN = re.compile(r"""
   | (?P<open_text>")
   | (?P<hex>(?<![=!<>])=\s*\{(?:[^}/]|//[^\n]*|/\*.*?\*/|/(?![/*]))*\})
   | (?P<regex>(?:(?<![=!<>])=|\bmatches)\s*""" + _REGEX_BODY + r""")
+  # A regex argument, e.g. pe.exports(/x/): `/` outside comments always opens a regex (division is `\`).
+  | (?P<argument_regex>""" + _REGEX_BODY + r""")
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>0x[0-9A-Fa-f]+|0o[0-7]+|\d+(?:\.\d+)?(?:KB|MB)?)
   | (?P<ref>[$#@!][A-Za-z0-9_]*\*?)
@@ -60,8 +71,9 @@ class _Checker:
             if kind == "ident" and value in ("import", "include"):
                 if pos + 1 >= len(tokens) or tokens[pos + 1][0] != "text":
                     raise self.fail(at, f"{value} needs a quoted string")
-                if value == "import":
-                    imports.add(tokens[pos + 1][1])
+                if value == "include":  # the server compiles the one uploaded file: nothing to include
+                    raise self.fail(at, f"can not open include file: {tokens[pos + 1][1]}")
+                imports.add(tokens[pos + 1][1])
                 pos += 2
                 continue
             while kind == "ident" and value in ("private", "global") and pos + 1 < len(tokens):
@@ -69,13 +81,13 @@ class _Checker:
                 kind, value, at = tokens[pos]
             if (kind, value) != ("ident", "rule"):
                 raise self.fail(at, f"syntax error, unexpected {value!r}, expecting 'rule'")
-            pos, name = self._rule(pos + 1, at, imports)
+            pos, name = self._rule(pos + 1, at, imports, names)
             if name in names:
                 raise self.fail(at, f'duplicated identifier "{name}"')
             names.append(name)
         return names
 
-    def _rule(self, pos: int, at: int, imports: set[str]) -> tuple[int, str]:
+    def _rule(self, pos: int, at: int, imports: set[str], earlier: list) -> tuple[int, str]:
         tokens = self.tokens
         if pos >= len(tokens) or tokens[pos][0] != "ident" or tokens[pos][1] in _RESERVED:
             raise self.fail(at, "'rule' must be followed by a rule name")
@@ -106,7 +118,61 @@ class _Checker:
             calls_member = index + 1 < len(condition) and condition[index + 1][1] == "."
             if kind == "ident" and value in MODULES and calls_member and not follows_dot and value not in imports:
                 raise self.fail(offset, f'rule "{name}": undefined identifier "{value}"')
+        self._names(name, _declared_strings(tokens[start:pos - 1]), condition, imports, earlier)
         return pos, name
+
+    def _names(self, name: str, declared: list, condition: list, imports: set, earlier: list) -> None:
+        used, local, every = set(), set(), False
+        for index, (kind, value, offset) in enumerate(condition):
+            before = condition[index - 1][1] if index else ""
+            if kind == "ref":
+                if value[1:] in ("", "*"):
+                    every = every or value[1:] == "*"
+                    continue
+                hits = fnmatch.filter(declared, value[1:]) if value.endswith("*") else [
+                    value[1:]] if value[1:] in declared else []
+                if not hits:
+                    raise self.fail(offset, f'rule "{name}": undefined string "${value[1:]}"')
+                used.update(hits)
+            elif kind == "ident" and before != ".":
+                if value == "them":
+                    every = True
+                elif _binds(condition, index):
+                    local.add(value)
+                elif not (value in _RESERVED or value in _BUILTINS or value in local or value in imports
+                          or value in EXTERNALS or value in earlier
+                          or (index + 1 < len(condition) and condition[index + 1][1] == "*"
+                              and any(rule.startswith(value) for rule in earlier))):
+                    raise self.fail(offset, f'rule "{name}": undefined identifier "{value}"')
+        unused = [string for string in declared if string not in used and not string.startswith("_")]
+        if unused and not every:
+            raise self.fail(0, f'rule "{name}": unreferenced string "${unused[0]}"')
+
+
+def _declared_strings(body: list) -> list:
+    """The names of the strings a rule body declares ($name followed by = or by a hex/regex token)."""
+    names = []
+    for index, (kind, value, _offset) in enumerate(body[:-1]):
+        following = body[index + 1]
+        if kind == "ref" and value.startswith("$") and (following[1] == "=" or following[0] in ("hex", "regex")):
+            if value != "$":
+                names.append(value[1:])
+    return names
+
+
+def _binds(condition: list, index: int) -> bool:
+    """`for <quantifier> a, b in` and `with a = ...` bring names into scope."""
+    back = index - 1
+    while back >= 1 and condition[back][1] == "," and condition[back - 1][0] == "ident":
+        back -= 2
+    if back < 0:
+        return False
+    if condition[back][1] == "with" or condition[back][1] == ",":
+        return condition[back][1] == "with" or any(token[1] == "with" for token in condition[:back])
+    ahead = index + 1
+    while ahead + 1 < len(condition) and condition[ahead][1] == "," and condition[ahead + 1][0] == "ident":
+        ahead += 2
+    return back >= 1 and condition[back - 1][1] == "for" and ahead < len(condition) and condition[ahead][1] == "in"
 
 
 def _condition_tokens(body: list) -> list | None:

@@ -53,6 +53,31 @@ def test_stix_is_named_from_first_indicator_title_and_identified_by_package_id(a
     assert doc["intrinsicId"] == "example:Package-fdd39a2e-b67c-11e3-bcc9-f01faf20d111"
 
 
+OASIS_STIX = (b'<stix:STIX_Package xmlns:stix="http://docs.oasis-open.org/cti/ns/stix/core-1" '
+              b'xmlns:indicator="http://docs.oasis-open.org/cti/ns/stix/indicator-1" version="1.2.1"%s>'
+              b'<stix:STIX_Header><stix:Title>Package title</stix:Title></stix:STIX_Header><stix:Indicators>'
+              b'<stix:Indicator><indicator:Title>First indicator</indicator:Title></stix:Indicator>'
+              b'</stix:Indicators></stix:STIX_Package>')
+
+
+def test_stix_1_2_1_is_named_from_its_header_title_and_may_lack_an_id(api, tmp_path):
+    with_id, without_id = tmp_path / "a.xml", tmp_path / "b.xml"
+    with_id.write_bytes(OASIS_STIX % b' id="example:Package-1"')
+    without_id.write_bytes(OASIS_STIX % b"")
+    doc = api.create(with_id, "a.stix")
+    assert (doc["type"], doc["typeVersion"], doc["name"], doc["intrinsicId"]) == (
+        "stix", "1.2.1", "Package title", "example:Package-1")
+    assert api.create(without_id, "b.stix")["intrinsicId"] == "Package title"
+
+
+def test_signal_negations_parse(api):
+    signal = {"name": "Negations", "description": "", "platforms": ["linux"],
+              "contents": "NOT process.path contains 'x' AND file.path ends with not '.so' AND not (file.name is 'y')"}
+    terms = api.data(api.post("/intels", json=signal))["compiled"]["terms"]
+    assert [(term["condition"], term["negate"]) for term in terms] == [
+        ("contains", True), ("ends with", True), ("is", True)]
+
+
 def test_stix_without_indicators_falls_back_to_package_id(api):
     doc = api.create(CORPUS / "stix1" / "command-and-control-ip-list.xml", "c2.xml")
     assert doc["name"] == doc["intrinsicId"] == "example:STIXPackage-cc0ca596-70e6-4dac-9bef-603166d17db8"
@@ -164,6 +189,23 @@ def test_stix2_json_is_refused(api, path):
                         headers={"Content-Type": "application/json",
                                  "Content-Disposition": f"attachment; filename={path.name}"})
     assert response.status_code == 400 and "STIX 2" in response.json()["text"]
+
+
+@pytest.mark.parametrize("rules, message", [
+    (b'rule a { strings: $x = "x" condition: $x and #y > 1 }', 'undefined string "$y"'),
+    (b'rule a { strings: $x = "x" $y = "y" condition: $x }', 'unreferenced string "$y"'),
+    (b"rule a { condition: b }\nrule b { condition: true }", 'undefined identifier "b"'),
+    (b'include "other.yar"\nrule a { condition: true }', "can not open include file"),
+])
+def test_yara_names_that_do_not_resolve_are_refused(api, rules, message):
+    response = api.upload(rules, "names.yar")
+    assert response.status_code == 400 and message in response.json()["text"]
+
+
+def test_yara_loop_variables_externals_and_regex_arguments_resolve(api):
+    rules = (b'import "pe"\nrule a { strings: $a = "x" $_b = "y" condition: for any i in (1..#a) : '
+             b'( @a[i] > 0 ) and filename == "x.exe" and pe.exports(/Run/) }')
+    assert api.upload(rules, "ok.yar").status_code == 200
 
 
 def test_ruleless_yara_is_refused(api):

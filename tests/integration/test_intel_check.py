@@ -21,10 +21,15 @@ def check_task(task_name, **options):
     return {"name": task_name, "tanium.threat_response.intel_check": options}
 
 
+INTEL_EXTENSIONS = (".ioc", ".xml", ".stix", ".yar", ".yara", ".json")
+
+
 def corpus_files():
-    """What intel_check should find under the corpus: every file, hidden ones (.gitattributes) left out."""
+    """What intel_check should find under the corpus: files with intel extensions (not README.md,
+    SOURCES.md, SHA256SUMS or the licence texts), hidden ones (.gitattributes) left out."""
     return sorted(str(path) for path in CORPUS.rglob("*")
-                  if path.is_file() and not any(part.startswith(".") for part in path.relative_to(CORPUS).parts))
+                  if path.is_file() and path.suffix.lower() in INTEL_EXTENSIONS
+                  and not any(part.startswith(".") for part in path.relative_to(CORPUS).parts))
 
 
 def by_path(result):
@@ -126,6 +131,26 @@ def test_connection_defaults_for_the_action_group_do_not_reach_intel_check(emula
     assert emulator.journal == []
 
 
+def test_patterns_and_excludes_pick_files_and_symlinked_directories_are_followed_once(
+        emulator, run_playbook, tmp_path):
+    rules = tmp_path / "rules"
+    (rules / "apt").mkdir(parents=True)
+    shutil.copy(APT28, rules / "apt" / "apt28.ioc")
+    shutil.copy(APT12, rules / "apt" / "apt12.IOC")
+    (rules / "README.md").write_text("# Not intel: a rule directory's read-me\n")
+    (rules / "hashes.csv").write_text("md5\n0123456789abcdef0123456789abcdef\n")
+    (rules / "linked").symlink_to(CORPUS / "yara", target_is_directory=True)
+    (rules / "apt" / "loop").symlink_to(rules, target_is_directory=True)  # a loop: read once
+    run = run_playbook([check_task("defaults", src=str(rules), fail_on="never"),
+                        check_task("chosen", src=str(rules), patterns="*.ioc", excludes=["apt12*"])])
+    assert run.rc == 0, run.output
+    found = [entry["path"] for entry in run.task("defaults")["documents"]]
+    assert found == sorted([str(rules / "apt" / "apt12.IOC"), str(rules / "apt" / "apt28.ioc")]
+                           + [str(rules / "linked" / path.name) for path in (CORPUS / "yara").iterdir()])
+    assert [entry["path"] for entry in run.task("chosen")["documents"]] == [str(rules / "apt" / "apt28.ioc")]
+    assert emulator.journal == []
+
+
 def test_neither_src_nor_paths_is_an_error_before_anything_runs(emulator, run_playbook):
     run = run_playbook([check_task("check", fail_on="never")])
     assert run.status("check") == "failed"
@@ -139,6 +164,6 @@ def test_ansible_doc_renders_intel_check(ansible_env):
                                env=ansible_env, capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
     doc = json.loads(completed.stdout)["tanium.threat_response.intel_check"]
-    assert set(doc["doc"]["options"]) == {"src", "paths", "max_size", "fail_on"}
+    assert set(doc["doc"]["options"]) == {"src", "paths", "patterns", "excludes", "max_size", "fail_on"}
     assert "action_group" not in doc["doc"]["attributes"]
     assert {"documents", "summary", "msg"} <= set(doc["return"])

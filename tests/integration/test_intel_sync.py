@@ -112,3 +112,29 @@ def test_applicability_is_returned_per_document_and_error_writes_nothing(emulato
     assert [document["action"] for document in documents] == ["create", "create"]
     assert "applicability_summary" in documents[1] and "urlMonitorEvent/" in documents[1]["applicability_summary"]
     assert len(run.task("sync")["warnings"]) == 1
+
+    # Run again: nothing is written, so no per-document warning, one summary line, findings on request.
+    again = run_playbook([sync_task("sync", [apt18, cobalt], details="all")])
+    result = again.task("sync")
+    assert result["warnings"] == ["1 unchanged document(s) use terms Threat Response may not evaluate; their "
+                                  "findings are in the result (intel_sync: with `details: all`)"]
+    assert result["counts"] == dict(created=0, updated=0, unchanged=2, deleted=0)
+    assert "urlMonitorEvent/" in result["documents"][1]["applicability_summary"]
+
+
+def test_paths_entries_take_the_options_of_a_documents_entry(emulator, run_playbook, tmp_path):
+    intel = tmp_path / "intel"
+    intel.mkdir()
+    for path in THIRTY[:3]:
+        shutil.copy(path, intel / path.name)
+    task = {"name": "sync", "tanium.threat_response.intel_sync": {
+        "paths": [{"src": str(intel), "labels": ["Team"]}, str(HANDWRITTEN / "signal_rundll32.json")]}}
+    run = run_playbook([task])
+    assert run.rc == 0, run.output
+    assert run.task("sync")["counts"]["created"] == 4
+    labelled = sorted(tuple(label_names(emulator, intel)) for intel in emulator.intels())
+    assert labelled == [("Team", "managed-by-ansible")] * 3 + [("managed-by-ansible",)]
+
+    wrong = run_playbook([{"name": "sync", "tanium.threat_response.intel_sync": {
+        "paths": [{"src": str(intel), "colour": "red"}]}}])
+    assert wrong.rc != 0 and "paths entry 1" in wrong.task("sync")["msg"] and "colour" in wrong.task("sync")["msg"]

@@ -5,7 +5,7 @@ import uuid
 
 from conftest import REPO
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._openioc_builder import build_openioc
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._openioc_builder import build_openioc
 
 POISONIVY = REPO / "tests" / "fixtures" / "corpus" / "stix2" / "poisonivy.json"
 INDICATORS = {

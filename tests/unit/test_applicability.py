@@ -9,8 +9,6 @@ from hypothesis import strategies as st
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _applicability_terms as terms
 from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import (
-    SignalExpression,
-    SignalSyntaxError,
     applicability_report,
     applicability_warning,
     summary_line,
@@ -21,7 +19,11 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats im
     parse_document,
     read_document,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats_yara import yara_outline
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats_signal import (
+    SignalExpression,
+    SignalSyntaxError,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats_yara import check_yara
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CORPUS_FOLDERS = ("corpus/openioc", "corpus/stix1", "corpus/yara")
@@ -66,11 +68,11 @@ SNAPSHOT = {
     "corpus/yara/gen_webshells.yar": (59, 0, 0),  # *
     "corpus/yara/mal_crime_win_pe_godrat_aug25.yar": (1, 0, 0),
     "corpus/yara/operation_poisoned_handover.yara": (2, 0, 0),
-    "corpus/yara/yara_mixed_ext_vars.yar": (24, 0, 0),
+    "corpus/yara/yara_mixed_ext_vars.yar": (0, 0, 24),  # external variables: every rule is in doubt
     "handwritten/applicability_console_import.yar": (0, 0, 2),  # *
     "handwritten/applicability_known_items.ioc": (6, 1, 2),  # *
     "handwritten/applicability_signal_mixed.json": (1, 1, 2),  # *
-    "handwritten/applicability_signal_unparsable.json": (0, 0, 1),  # *
+    "handwritten/applicability_signal_unparsable.json": None,  # the expression does not parse
     "handwritten/cybox_observables.xml": (0, 2, 0),
     "handwritten/formats_cybox_md5_observables.xml": (0, 2, 0),
     "handwritten/formats_cybox_untitled.xml": (0, 1, 0),
@@ -178,10 +180,18 @@ def test_yara_imports_of_the_eleven_modules_are_not_findings():
 
 
 def test_yara_outline_lists_each_import_once_in_file_order_and_ignores_comments():
-    text = (FIXTURES / "corpus/yara/yara_mixed_ext_vars.yar").read_text()
-    assert yara_outline(text) == (("pe", "math"), 24)
-    assert yara_outline('import "vt"\n// import "lnk"\n/* import "console" */ import "vt"\nrule a { condition: true }') == (
-        ("vt",), 1)
+    outline = check_yara((FIXTURES / "corpus/yara/yara_mixed_ext_vars.yar").read_text())
+    assert (outline.imports, outline.rule_count) == (("pe", "math"), 24)
+    outline = check_yara('import "vt"\n// import "lnk"\n/* import "console" */ import "vt"\nrule a { condition: true }')
+    assert (outline.imports, outline.rule_count) == (("vt",), 1)
+
+
+def test_yara_external_variables_are_unknown_findings_naming_each():
+    report = report_of("corpus/yara/yara_mixed_ext_vars.yar")
+    assert unknown_terms(report) == ["external variable extension", "external variable filename",
+                                     "external variable filepath", "external variable filetype",
+                                     "external variable owner"]
+    assert findings_by_term(report)["external variable owner"]["detail"].startswith("an external variable:")
 
 
 def test_stix_object_types_are_named_canonically_whatever_prefix_the_document_uses():
@@ -202,12 +212,12 @@ def test_stix_objects_without_a_table_entry_are_unknown():
     assert findings_by_term(report)["FileObj:FileObjectType"]["detail"].startswith("used by 6 items;")
 
 
-def test_signal_with_an_unparsable_expression_is_one_unknown_item_saying_where_parsing_failed():
-    report = report_of("handwritten/applicability_signal_unparsable.json")
-    (finding,) = report["findings"]
-    assert (finding["term"], finding["level"]) == ("signal expression", "unknown")
-    assert "at character 66: unknown condition after process.command_line" in finding["detail"]
-    assert "found \"includes 'zipfldr'\"" in finding["detail"]
+def test_signal_with_an_unparsable_expression_is_refused_saying_where_parsing_failed():
+    with pytest.raises(IntelFormatError) as raised:
+        load("handwritten/applicability_signal_unparsable.json")
+    assert "'contents' does not parse: at character 66: unknown condition after process.command_line" in str(
+        raised.value)
+    assert "found \"includes 'zipfldr'\"" in str(raised.value)
 
 
 def test_signal_terms_take_the_less_certain_level_of_property_and_condition():
@@ -220,12 +230,14 @@ def test_signal_terms_take_the_less_certain_level_of_property_and_condition():
 
 @pytest.mark.parametrize("expression, expected", [
     ("file.path contains 'eicar'", [("file.path", "contains")]),
-    ("process.path ends with '\\\\rundll32.exe' and process.command_line CONTAINS zipfldr",
+    ("process.path ends with '\\\\rundll32.exe' and process.command_line CONTAINS 'zipfldr'",
      [("process.path", "ends with"), ("process.command_line", "contains")]),
     ("(process.name = 'a b' OR (file.name ends  with 'x')) AND process.pid >= 4",
      [("process.name", "="), ("file.name", "ends with"), ("process.pid", ">=")]),
     ("process.path contains not 'C:\\Program Files'", [("process.path", "contains not")]),
-    ("process.path contains nothing", [("process.path", "contains")]),
+    ("process.pid > 4", [("process.pid", ">")]),
+    ("NOT process.path contains 'x' AND not (file.name equals 'y')", [("process.path", "contains"),
+                                                                       ("file.name", "equals")]),
     ("process.path contains 'it\\'s'", [("process.path", "contains")]),
 ])
 def test_signal_grammar_accepts_the_documented_forms(expression, expected):
@@ -233,15 +245,16 @@ def test_signal_grammar_accepts_the_documented_forms(expression, expected):
 
 
 @pytest.mark.parametrize("expression, problem", [
-    ("process.path is 'x'", "at character 14: unknown condition after process.path"),
+    ("process.path includes 'x'", "at character 14: unknown condition after process.path"),
+    ("process.path contains nothing", "at character 23: expected a 'quoted' value or a number"),
     ("process.path contains 'x", "at character 23: unterminated quoted value"),
     ("(process.path contains 'x'", "at character 27: expected ')'; found the end"),
     ("process.path contains 'x' AND", "at character 30: expected object.property or '('; found the end"),
     ("process.path contains 'x' 'y'", "at character 27: expected AND, OR or the end of the expression"),
-    ("NOT process.path contains 'x'", "at character 1: expected object.property or '('"),
+    ("NOT NOT process.path contains 'x'", "at character 5: expected object.property or '('"),
     ("process.path in ('a', 'b')", "at character 14: unknown condition"),
     ("process contains 'x'", "at character 1: expected object.property or '('"),
-    ("process.path contains", "at character 22: expected a value after process.path contains"),
+    ("process.path contains", "at character 22: expected a 'quoted' value or a number after process.path contains"),
 ])
 def test_signal_grammar_says_where_an_expression_stops_parsing(expression, problem):
     with pytest.raises(SignalSyntaxError) as raised:
@@ -283,11 +296,11 @@ def test_warning_names_the_unknown_terms_and_is_none_without_any():
 
 
 def test_warning_for_inline_content_names_the_document():
-    content = json.dumps({"name": "Odd signal", "contents": "process.path is 'x'"}).encode()
+    content = json.dumps({"name": "Odd signal", "contents": "process.path is 'x'", "platforms": ["mac"]}).encode()
     document = parse_document(content)
     assert applicability_warning(document, applicability_report(document)).startswith(
-        "Odd signal: Threat Response may not evaluate 1 term(s) of this signal document (1 of 1 item(s)): "
-        "signal expression.")
+        "Odd signal: Threat Response may not evaluate 1 term(s) of this Tanium signal document (1 of 1 item(s)): "
+        "is.")
 
 
 def test_summary_line_gives_counts_and_unknown_terms():

@@ -47,6 +47,8 @@ class ScriptedServer:
     def __init__(self, *statuses):
         self.statuses = list(statuses)
         self.reads = 0
+        self.timeout = 30
+        self.timeouts = []
 
     def deploy_path(self, template):
         return "/plugin/products/threat-response/api/v1/" + template
@@ -54,6 +56,7 @@ class ScriptedServer:
     def get(self, path):
         assert path.endswith("/intel/status")
         self.reads += 1
+        self.timeouts.append(self.timeout)
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
 
@@ -161,3 +164,21 @@ def test_server_timestamps_parse_in_any_iso_form_and_format_as_the_server_writes
 @pytest.mark.parametrize("text", [None, "", "last tuesday", 1714640700])
 def test_unparsable_timestamps_are_none(text):
     assert parse_timestamp(text) is None
+
+
+def test_each_read_of_a_wait_gets_at_most_the_time_left_and_the_client_timeout_is_restored():
+    clock, server = FakeClock(), ScriptedServer(status(4))
+    with pytest.raises(DeploymentTimeout):
+        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=25, sleep=10, clock=clock, sleeper=clock.sleep)
+    assert server.timeouts == [25, 15, 5, 1]  # the last read, at the deadline, still gets MIN_READ_TIMEOUT
+    assert server.timeout == 30
+
+
+def test_a_slow_status_read_over_https_ends_the_wait_near_its_timeout(emulator, make_client):
+    import time
+    emulator.add_fault(method="GET", path="/intel/status", action="delay", delay=8, times=None)
+    client = make_client(retries=0)
+    started = time.monotonic()
+    with pytest.raises(DeploymentTimeout, match="after 2 seconds"):
+        wait_for_deployment(client, status(4), REQUESTED_AT, timeout=2, sleep=1)
+    assert time.monotonic() - started < 6  # a read of 8 s was cut at the 2 s left

@@ -12,7 +12,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats im
 )
 
 HANDWRITTEN = Path(__file__).resolve().parent.parent / "fixtures" / "handwritten"
-MINIMAL = {"name": "Eicar", "contents": "file.path contains 'eicar'"}
+MINIMAL = {"name": "Eicar", "contents": "file.path contains 'eicar'", "platforms": ["windows"]}
 
 
 def signal(**fields):
@@ -35,15 +35,15 @@ def test_body_is_the_documented_json_with_the_optional_fields_the_document_has()
     assert document.platforms == ("windows", "linux", "mac")
 
 
-def test_minimal_signal_gets_an_empty_description_and_platform_list():
+def test_minimal_signal_gets_an_empty_description():
     document = parse_document(signal(**MINIMAL))
     assert document.upload_body() == (
-        b'{"name":"Eicar","description":"","platforms":[],"contents":"file.path contains \'eicar\'"}')
-    assert (document.description, document.platforms, document.intrinsic_id) == ("", (), "Eicar")
+        b'{"name":"Eicar","description":"","platforms":["windows"],"contents":"file.path contains \'eicar\'"}')
+    assert (document.description, document.platforms, document.intrinsic_id) == ("", ("windows",), "Eicar")
 
 
 def test_the_same_signal_written_differently_gives_the_same_bytes():
-    compact = parse_document(signal(**MINIMAL, platforms=["mac"]))
+    compact = parse_document(signal(**dict(MINIMAL, platforms=["mac"])))
     spaced = parse_document(b'\xef\xbb\xbf\n{ "platforms" : [ "mac" ],\n  "contents": "file.path contains \'eicar\'",'
                             b' "name": "Eicar", "description": null }\n')
     assert spaced.content == compact.content
@@ -51,12 +51,13 @@ def test_the_same_signal_written_differently_gives_the_same_bytes():
 
 
 def test_non_ascii_text_is_sent_as_json_escapes():
-    document = parse_document(signal(name="Caf\u00e9 \U0001f600", contents="file.path contains 'x'"))
+    document = parse_document(signal(name="Caf\u00e9 \U0001f600", contents="file.path contains 'x'", platforms=["mac"]))
     assert document.name == "Caf\u00e9 \U0001f600"
     assert document.upload_body().isascii()
     # JSON may escape a lone surrogate, which no UTF-8 encoder accepts: escapes keep the body sendable.
-    lone = parse_document(b'{"name": "x\\ud800", "contents": "c"}')
-    assert lone.upload_body() == b'{"name":"x\\ud800","description":"","platforms":[],"contents":"c"}'
+    lone = parse_document(b'{"name": "x\\ud800", "contents": "file.path contains \'c\'", "platforms": ["mac"]}')
+    assert lone.upload_body() == (b'{"name":"x\\ud800","description":"","platforms":["mac"],'
+                                  b'"contents":"file.path contains \'c\'"}')
 
 
 @pytest.mark.parametrize("fields, problem", [
@@ -69,15 +70,25 @@ def test_non_ascii_text_is_sent_as_json_escapes():
      "Tanium signal has unknown field(s) author, labels; a signal holds name, description, platforms, contents, id, "
      "syntax_version, mitreAttack"),
     ({**MINIMAL, "platforms": "windows"},
-     "Tanium signal 'platforms' must be a list of windows, linux, mac, not \"windows\""),
+     "Tanium signal 'platforms' must be a non-empty list of windows, linux, mac, not \"windows\""),
     ({**MINIMAL, "platforms": ["win"]},
-     "Tanium signal 'platforms' must be a list of windows, linux, mac, not [\"win\"]"),
-    ({**MINIMAL, "platforms": [["windows"]]}, "Tanium signal 'platforms' must be a list of windows, linux, mac"),
+     "Tanium signal 'platforms' must be a non-empty list of windows, linux, mac, not [\"win\"]"),
+    ({**MINIMAL, "platforms": [["windows"]]}, "Tanium signal 'platforms' must be a non-empty list of windows"),
+    # Required (docs/troubleshooting.md says why): missing, null and empty are refused before any write.
+    ({"name": "x", "contents": "file.path contains 'x'"}, "Tanium signal 'platforms' must be a non-empty list"),
+    ({**MINIMAL, "platforms": None}, "Tanium signal 'platforms' must be a non-empty list"),
+    ({**MINIMAL, "platforms": []}, "Tanium signal 'platforms' must be a non-empty list"),
+    # The expression must parse: the server refuses what does not, after earlier documents were written.
+    ({**MINIMAL, "contents": "file.path contains"}, "Tanium signal 'contents' does not parse: at character 19"),
+    ({**MINIMAL, "contents": "file.path contains eicar"}, "Tanium signal 'contents' does not parse"),
+    ({**MINIMAL, "contents": "file.path frobs 'x'"}, "Tanium signal 'contents' does not parse"),
+    ({**MINIMAL, "contents": "(file.path contains 'x'"}, "Tanium signal 'contents' does not parse"),
     ({**MINIMAL, "description": 3}, "Tanium signal 'description' must be a string"),
     ({**MINIMAL, "id": ""}, "Tanium signal 'id' must be a non-empty string"),
     ({**MINIMAL, "id": 12}, "Tanium signal 'id' must be a non-empty string"),
-    ({**MINIMAL, "syntax_version": "1"}, "Tanium signal 'syntax_version' must be an integer"),
-    ({**MINIMAL, "syntax_version": True}, "Tanium signal 'syntax_version' must be an integer"),
+    ({**MINIMAL, "syntax_version": "1"}, "Tanium signal 'syntax_version' must be a positive integer"),
+    ({**MINIMAL, "syntax_version": True}, "Tanium signal 'syntax_version' must be a positive integer"),
+    ({**MINIMAL, "syntax_version": 0}, "Tanium signal 'syntax_version' must be a positive integer"),
     ({**MINIMAL, "mitreAttack": []}, "Tanium signal 'mitreAttack' must be an object"),
 ])
 def test_invalid_signals_are_refused_with_the_field_named(fields, problem):
@@ -106,7 +117,7 @@ def test_signal_fields_match_the_server_copy_despite_reserialisation():
 @pytest.mark.parametrize("change", [{"contents": "file.path contains 'other'"}, {"name": "renamed"},
                                     {"description": "new"}, {"platforms": ["windows"]}])
 def test_signal_fields_differ_when_a_compared_field_changes(change):
-    document = parse_document(signal(**MINIMAL, platforms=["windows", "mac"]))
+    document = parse_document(signal(**dict(MINIMAL, platforms=["windows", "mac"])))
     stored = {**MINIMAL, "platforms": ["windows", "mac"], **change}
     assert signal_fields(document) != signal_fields(json.dumps(stored))
 

@@ -1,8 +1,9 @@
 """XML intel documents: safe parsing, root/namespace rules, identity, and the byte-level intrinsic id rewrite."""
 
 import hashlib
+import inspect
 import re
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,12 +109,42 @@ def test_every_kind_of_dtd_is_refused(doctype, problem):
     assert refused(content) == problem
 
 
+def nested(depth):
+    return (f'<ioc {IOC_10} id="1"><short_description>deep</short_description>'.encode()
+            + b"<a>" * depth + b"</a>" * depth + b"</ioc>")
+
+
+def python_calls_while_parsing(content):
+    """How many Python functions run during the parse: a measure of work that load cannot skew."""
+    calls = 0
+
+    def count(_frame, event, _arg):
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        document = parse_document(content)
+    finally:
+        sys.setprofile(None)
+    return document, calls
+
+
 def test_deeply_nested_xml_is_parsed_without_recursion_and_quickly():
-    content = (f'<ioc {IOC_10} id="1"><short_description>deep</short_description>'.encode()
-               + b"<a>" * 100000 + b"</a>" * 100000 + b"</ioc>")
-    started = time.perf_counter()
-    assert parse_document(content).name == "deep"
-    assert time.perf_counter() - started < 1
+    # Without recursion: a stack only 50 frames deeper than this one suffices for 100,000 levels.
+    depth_here = len(inspect.stack(0))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth_here + 50)
+    try:
+        assert parse_document(nested(100000)).name == "deep"
+    finally:
+        sys.setrecursionlimit(limit)
+    # Quickly: the work grows linearly with the depth (twice the depth, at most about twice the calls).
+    _document, calls_small = python_calls_while_parsing(nested(5000))
+    document, calls_large = python_calls_while_parsing(nested(10000))
+    assert document.name == "deep"
+    assert calls_large <= 2.1 * calls_small
+    assert calls_large <= 4 * 10000
 
 
 @pytest.mark.parametrize("encoding", ["windows-1252", "UTF-16", "utf-7", "rot13", "no-such-codec"])
@@ -141,7 +172,11 @@ def test_xml_declaring_utf8_or_ascii_is_accepted(encoding):
      "match: <ioc> must be in namespace http://schemas.mandiant.com/2010/ioc"),
     (b'<STIX_Package xmlns="http://stix.mitre.org/stix-2" id="p"/>',
      "root element <STIX_Package> in namespace http://stix.mitre.org/stix-2 does not match: <STIX_Package> must be "
-     "in namespace http://stix.mitre.org/stix-1"),
+     "in namespace http://stix.mitre.org/stix-1 or http://docs.oasis-open.org/cti/ns/stix/core-1"),
+    (b'<STIX_Package xmlns="http://stix.mitre.org/stix-1" id="p" version="27.4"/>',
+     "states STIX 1.x version '27.4', which does not exist (versions: 1.0, 1.0.1, 1.1, 1.1.1, 1.2, 1.2.1)"),
+    (b'<Observables xmlns="http://cybox.mitre.org/cybox-2" cybox_major_version="3" cybox_minor_version="0"/>',
+     "states CybOX 2.x version '3.0', which does not exist (versions: 2.0, 2.0.1, 2.1, 2.1.1)"),
     (b'<stix:STIX_Package id="p" version="1.2"><stix:Indicators/></stix:STIX_Package>',
      "not well-formed XML at line 1, column 1 (unbound prefix)"),
 ])
@@ -162,7 +197,8 @@ def test_unknown_or_mismatched_roots_are_refused_naming_root_and_namespace(conte
      b"</short_description></OpenIOC>",
      "OpenIOC 1.1 document has no <OpenIOC><metadata><short_description> (the server's name for it)"),
     (b'<stix:STIX_Package xmlns:stix="http://stix.mitre.org/stix-1" version="1.2"/>',
-     "STIX_Package root element has no id attribute (the server's identity for the document)"),
+     "STIX_Package has no id attribute and no title (STIX_Header/Title or an indicator's Title): the server "
+     "needs one of them to name and identify the document"),
     (b'<cybox:Observables xmlns:cybox="http://cybox.mitre.org/cybox-2"><cybox:Observable/></cybox:Observables>',
      "CybOX document has no element with an id attribute (the server's identity for it)"),
 ])
@@ -184,3 +220,35 @@ def test_stix_without_version_attribute_has_an_empty_type_version():
 def test_xml_error_positions_are_one_based_lines_and_columns():
     # expat points at the name inside the wrong end tag: "a" is the 8th character of line 2.
     assert refused(b"<a>\n  <b></a>") == "not well-formed XML at line 2, column 8 (mismatched tag)"
+
+
+OASIS_STIX = (b'<stix:STIX_Package xmlns:stix="http://docs.oasis-open.org/cti/ns/stix/core-1" '
+              b'xmlns:indicator="http://docs.oasis-open.org/cti/ns/stix/indicator-1" version="1.2.1"%s>'
+              b'%s<stix:Indicators><stix:Indicator><indicator:Title>First indicator</indicator:Title>'
+              b'</stix:Indicator></stix:Indicators></stix:STIX_Package>')
+HEADER = b'<stix:STIX_Header><stix:Title>Package title</stix:Title></stix:STIX_Header>'
+
+
+def test_stix_1_2_1_in_the_oasis_namespace_is_stix():
+    document = parse_document(OASIS_STIX % (b' id="example:Package-1"', HEADER))
+    assert (document.type, document.type_version, document.intrinsic_id) == ("stix", "1.2.1", "example:Package-1")
+
+
+def test_stix_name_is_the_header_title_first_then_the_first_indicator_title():
+    assert parse_document(OASIS_STIX % (b' id="p"', HEADER)).name == "Package title"
+    assert parse_document(OASIS_STIX % (b' id="p"', b"")).name == "First indicator"
+
+
+def test_stix_without_an_id_is_identified_by_its_title_and_can_claim_an_id():
+    document = parse_document(OASIS_STIX % (b"", HEADER))
+    assert (document.name, document.intrinsic_id) == ("Package title", "Package title")
+    claimed = document.with_intrinsic_id("server:Package-9")
+    assert (claimed.name, claimed.intrinsic_id) == ("Package title", "server:Package-9")
+
+
+def test_cybox_2_1_1_in_the_oasis_namespace_is_cybox():
+    document = parse_document(
+        b'<cybox:Observables xmlns:cybox="http://docs.oasis-open.org/cti/ns/cybox/core-2" cybox_major_version="2" '
+        b'cybox_minor_version="1" cybox_update_version="1"><cybox:Observable id="example:Observable-1">'
+        b'<cybox:Title>Bad file</cybox:Title></cybox:Observable></cybox:Observables>')
+    assert (document.type, document.type_version, document.name) == ("cybox", "2.1.1", "Bad file")

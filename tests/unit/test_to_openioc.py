@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.tanium.threat_response.plugins.filter.to_openioc import FilterModule
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import parse_document
-from ansible_collections.tanium.threat_response.plugins.module_utils._openioc_builder import build_openioc
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._openioc_builder import build_openioc
 
 REPO = Path(__file__).resolve().parents[2]
 STIX2 = REPO / "tests" / "fixtures" / "corpus" / "stix2"
@@ -91,7 +91,7 @@ def test_same_input_gives_the_same_bytes_whatever_the_order_duplicates_or_case()
 CROSS_PROCESS = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from ansible_collections.tanium.threat_response.plugins.module_utils._openioc_builder import build_openioc
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._openioc_builder import build_openioc
 import json
 sys.stdout.write(build_openioc(json.loads(sys.argv[2]), "Across processes"))
 """
@@ -298,8 +298,10 @@ def test_indicators_with_another_pattern_type_are_refused():
     ([], "no indicators to convert: the input is empty"),
     ({}, "no indicators to convert: the input is empty"),
     ({"md5": []}, "no indicators to convert: the input is empty"),
-    (42, "takes a hash, a list of hashes, a dict of indicator lists or a STIX 2 bundle, not int"),
-    ('{"type": "bundle", "objects": [', "the input looks like STIX 2 JSON but is not valid JSON"),
+    (42, "takes a hash, hashes separated by newlines or commas, a list of hashes, a dict of indicator lists, "
+         "a STIX 2 bundle or a MISP event, not int"),
+    ('{"type": "bundle", "objects": [', "the input looks like JSON (a STIX 2 bundle or a MISP event) but is not "
+                                        "valid JSON"),
     ({"type": "indicator", "pattern": "[file:name = 'a']"}, "a dict with 'type' 'indicator' is not a STIX 2 bundle"),
     ({"type": "bundle", "objects": [{"type": "malware"}]}, "the STIX 2 bundle has no indicator objects"),
     (bundle(f"[file:hashes.MD5 = '{SHA1}']"), f"bad md5 value(s), not 32 hex characters: '{SHA1}'"),
@@ -339,3 +341,76 @@ def test_filter_returns_the_builder_text_and_turns_errors_into_filter_errors():
         to_openioc([MD5])
     with pytest.raises(AnsibleFilterError, match=r"^to_openioc: bad hash\(es\).*: 'nope'$"):
         to_openioc(["nope"], name="Filter")
+
+
+def test_hash_text_separated_by_newlines_or_commas_is_a_list_of_hashes():
+    assert build_openioc(f"{MD5}\n{SHA1}, {SHA256}\n", "Text") == build_openioc([MD5, SHA1, SHA256], "Text")
+
+
+def test_a_json_array_is_named_with_a_short_excerpt_not_echoed():
+    text = json.dumps([{"type": "indicator", "pattern": "[file:name = 'x']" * 50}] * 200)
+    with pytest.raises(InvalidInput) as raised:
+        build_openioc(text, "Array")
+    message = str(raised.value)
+    assert message.startswith("the input is a JSON array of 200 item(s), not a hash, hashes separated by newlines")
+    assert message.endswith("it starts " + repr(text[:60] + "..."))
+    assert len(message) < 400
+
+
+def test_a_json_object_that_is_no_bundle_or_misp_event_names_its_keys():
+    with pytest.raises(InvalidInput) as raised:
+        build_openioc(json.dumps({"results": [MD5] * 2000, "count": 2000}), "Object")
+    assert str(raised.value).startswith(
+        'the input is a JSON object with keys count, results, not a STIX 2 bundle ("type": "bundle") or a MISP '
+        'event ("Event"); it starts')
+    assert len(str(raised.value)) < 400
+
+
+def test_a_long_bad_value_is_shortened_in_the_error():
+    with pytest.raises(InvalidInput) as raised:
+        build_openioc("x" * 27000, "Long")
+    assert "27,000 characters" in str(raised.value) and len(str(raised.value)) < 300
+
+
+MISP_EVENT = {"Event": {"info": "Campaign", "Attribute": [
+    {"type": "md5", "value": MD5}, {"type": "domain", "value": "bad.example"},
+    {"type": "ip-dst", "value": "192.0.2.7"}, {"type": "url", "value": "http://bad.example/x"},
+    {"type": "filename|sha256", "value": f"dropper.exe|{SHA256}"}, {"type": "comment", "value": "seen in May"},
+], "Object": [{"name": "file", "Attribute": [{"type": "sha1", "value": SHA1}, {"type": "x509-fingerprint-sha1",
+                                                                               "value": SHA1}]}]}}
+
+
+def test_a_misp_event_converts_its_hashes_domains_ips_urls_and_file_names():
+    text = build_openioc(MISP_EVENT, "MISP", unsupported="skip")
+    assert sorted(items(text)) == sorted([
+        ("FileItem/Md5sum", "md5", MD5), ("FileItem/Sha1sum", "sha1", SHA1), ("FileItem/Sha256sum", "sha256", SHA256),
+        ("FileItem/FileName", "string", "dropper.exe"), ("DnsEntryItem/Host", "string", "bad.example"),
+        ("PortItem/remoteIP", "IP", "192.0.2.7"), ("Network/URI", "string", "http://bad.example/x")])
+    assert build_openioc(json.dumps({"response": [MISP_EVENT]}), "MISP", unsupported="skip") == text
+
+
+def test_unsupported_fail_refuses_and_skip_warns_naming_what_was_left_out():
+    with pytest.raises(InvalidInput) as raised:
+        build_openioc(MISP_EVENT, "MISP")
+    assert str(raised.value).endswith(
+        "comment (1), x509-fingerprint-sha1 (1); set unsupported='skip' to convert the rest")
+    warnings = []
+    mixed = bundle(f"[file:hashes.MD5 = '{MD5}']", "[ipv4-addr:value = '10.0.0.0/8']")
+    text = build_openioc(mixed, "Mixed", unsupported="skip", warn=warnings.append)
+    assert items(text) == [("FileItem/Md5sum", "md5", MD5)]
+    assert warnings == ["to_openioc left out the STIX 2 bundle has 1 indicator pattern(s) that cannot become "
+                        "OpenIOC items (supported: " + warnings[0].split("(supported: ", 1)[1]]
+    assert "indicator--1 [ipv4-addr:value = '10.0.0.0/8'] (address range 10.0.0.0/8" in warnings[0]
+    with pytest.raises(InvalidInput, match="no indicators to convert: every indicator was left out"):
+        build_openioc(bundle("[ipv4-addr:value = '10.0.0.0/8']"), "None left", unsupported="skip")
+    with pytest.raises(InvalidInput, match="unsupported must be one of fail, skip, not 'ignore'"):
+        build_openioc(MD5, "Bad option", unsupported="ignore")
+
+
+def test_filter_skip_shows_an_ansible_warning(capsys):
+    to_openioc = FilterModule().filters()["to_openioc"]
+    text = to_openioc(MISP_EVENT, "MISP", unsupported="skip")
+    assert "FileItem/Md5sum" in text
+    assert "to_openioc left out the MISP event has attributes" in " ".join(capsys.readouterr().err.split())
+    with pytest.raises(AnsibleFilterError, match="set unsupported='skip' to convert the rest"):
+        to_openioc(MISP_EVENT, "MISP")
