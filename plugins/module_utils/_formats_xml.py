@@ -224,7 +224,8 @@ def _stix_identity(root: ET.Element) -> XmlIdentity:
     name = header_title or _first_indicator_text(root, "Title")
     description = header_description or _first_indicator_text(root, "Description")
     # `id` is optional in STIX 1.x: without it the name is the identity, as for other formats.
-    intrinsic_id = (root.get("id") or "").strip() or name
+    root_id = root.get("id") or ""
+    intrinsic_id = root_id if root_id.strip() else name
     if not intrinsic_id:
         raise XmlProblem("STIX_Package has no id attribute and no title (STIX_Header/Title or an indicator's "
                          "Title): the server needs one of them to name and identify the document")

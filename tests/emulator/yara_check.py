@@ -24,8 +24,7 @@ _RESERVED = frozenset({
     "all", "and", "any", "ascii", "at", "base64", "base64wide", "condition", "contains", "entrypoint",
     "false", "filesize", "for", "fullword", "global", "import", "in", "include", "matches", "meta",
     "nocase", "none", "not", "of", "or", "private", "rule", "strings", "them", "true", "wide", "xor",
-    "base64", "base64wide", "defined", "icontains", "iendswith", "iequals", "istartswith", "endswith",
-    "startswith",
+    "defined", "icontains", "iendswith", "iequals", "istartswith", "endswith", "startswith",
 })
 # One pass over the text. A regex literal or hex string is a single token together with the
 # "=" (or "matches") that opens it, so braces and slashes inside never confuse the parse.

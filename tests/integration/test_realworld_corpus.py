@@ -55,7 +55,7 @@ def test_every_published_file_through_intel_check(emulator, run_playbook):
                                                                                 "fail_on": "never"}}])
     assert run.rc == 0, run.output
     documents = {entry["path"]: entry for entry in run.task("check")["documents"]}
-    # Only intel extensions are picked (the snort .rules, ClamAV .ldb and CSV files are not).
+    # Only intel extensions are picked (the snort .rules and ClamAV .ldb files are not).
     assert sorted(documents) == intel_files()
 
     refused_xml = {str(Path(path).relative_to(REALWORLD)): entry["error"] for path, entry in documents.items()

@@ -107,3 +107,19 @@ def test_role_argument_specs_reject_a_wrong_type(emulator, run_playbook, intel_d
     hunt = run_playbook("tanium.threat_response.hash_hunt", args=extra_vars(hash_hunt_hashes=SHARED_HASHES))
     assert hunt.rc != 0 and "hash_hunt_name" in hunt.output
     assert writes(emulator) == []
+
+
+def test_rollout_picks_intel_files_by_pattern_and_follows_a_symlinked_directory(emulator, run_playbook, intel_dir,
+                                                                                tmp_path):
+    (intel_dir / "README.md").write_text("# Our rules\nNot an intel document.\n")
+    (intel_dir / "hashes.csv").write_text("md5\nb8cf3640443c280fbfb12c279309ca09\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shutil.copy(CORPUS / "yara" / "operation_poisoned_handover.yara", shared / "handover.yara")
+    (intel_dir / "shared").symlink_to(shared, target_is_directory=True)
+    run = run_playbook("tanium.threat_response.rollout", args=extra_vars(
+        intel_rollout_path=str(intel_dir), intel_rollout_excludes=["apt_*"], intel_rollout_deploy=False))
+    assert run.rc == 0, run.output
+    created = sorted(item["name"] for item in run.task("Make the server hold exactly the intel documents")["created"])
+    assert len(created) == 5  # the five SAMPLE files, minus apt_hatman.yar, plus the linked handover.yara
+    assert "handover.yara" in created and "apt_hatman.yar" not in created

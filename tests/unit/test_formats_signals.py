@@ -43,7 +43,7 @@ def test_minimal_signal_gets_an_empty_description():
 
 
 def test_the_same_signal_written_differently_gives_the_same_bytes():
-    compact = parse_document(signal(**dict(MINIMAL, platforms=["mac"])))
+    compact = parse_document(signal(**{**MINIMAL, "platforms": ["mac"]}))
     spaced = parse_document(b'\xef\xbb\xbf\n{ "platforms" : [ "mac" ],\n  "contents": "file.path contains \'eicar\'",'
                             b' "name": "Eicar", "description": null }\n')
     assert spaced.content == compact.content
@@ -117,7 +117,7 @@ def test_signal_fields_match_the_server_copy_despite_reserialisation():
 @pytest.mark.parametrize("change", [{"contents": "file.path contains 'other'"}, {"name": "renamed"},
                                     {"description": "new"}, {"platforms": ["windows"]}])
 def test_signal_fields_differ_when_a_compared_field_changes(change):
-    document = parse_document(signal(**dict(MINIMAL, platforms=["windows", "mac"])))
+    document = parse_document(signal(**{**MINIMAL, "platforms": ["windows", "mac"]}))
     stored = {**MINIMAL, "platforms": ["windows", "mac"], **change}
     assert signal_fields(document) != signal_fields(json.dumps(stored))
 

@@ -239,6 +239,11 @@ def test_stix_name_is_the_header_title_first_then_the_first_indicator_title():
     assert parse_document(OASIS_STIX % (b' id="p"', b"")).name == "First indicator"
 
 
+def test_stix_id_is_kept_as_written():
+    assert parse_document(OASIS_STIX % (b' id="p-1 "', HEADER)).intrinsic_id == "p-1 "
+    assert parse_document(OASIS_STIX % (b' id="  "', HEADER)).intrinsic_id == "Package title"
+
+
 def test_stix_without_an_id_is_identified_by_its_title_and_can_claim_an_id():
     document = parse_document(OASIS_STIX % (b"", HEADER))
     assert (document.name, document.intrinsic_id) == ("Package title", "Package title")
