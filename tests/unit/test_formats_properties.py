@@ -17,8 +17,9 @@ SEEDS = sorted(
     for path in [*FIXTURES.glob("corpus/*/*"), *FIXTURES.glob("corpus/signals/*/*"), *FIXTURES.glob("handwritten/*")]
     if path.is_file() and path.suffix != ".md"
 )
-# Stable in CI: the same examples every run; deadline is the per-call time budget.
-PROPERTY_SETTINGS = settings(max_examples=300, deadline=1000, derandomize=True,
+# Stable in CI: the same examples every run. No per-example deadline: a wall-clock budget fails
+# under load (large corpus files on a busy machine) without saying anything about the code.
+PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
