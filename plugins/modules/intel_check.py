@@ -35,21 +35,6 @@ options:
       - More files to check, looked up like O(src); a directory in the list stands for its files.
     type: list
     elements: path
-  patterns:
-    description:
-      - Which files a directory in O(src) or O(paths) contributes, as shell patterns matched against the file name
-        (not the path), case-insensitively, as in M(ansible.builtin.find); a list, or one string of
-        comma-separated patterns.
-      - Defaults to the extensions intel is published with, C(*.ioc), C(*.xml), C(*.stix), C(*.yar),
-        C(*.yara) and C(*.json), so a rule directory's C(README.md), CSV files and hash lists are left out.
-      - A file named directly is always taken.
-    type: list
-    elements: str
-  excludes:
-    description:
-      - Files of a directory in O(src) or O(paths) to leave out, as shell patterns matched like O(patterns).
-    type: list
-    elements: str
   max_size:
     description:
       - Largest document accepted, in bytes. A larger file is reported invalid without being read.
@@ -65,6 +50,8 @@ options:
     type: str
     choices: [invalid, unknown, never]
     default: invalid
+extends_documentation_fragment:
+  - tanium.threat_response.file_selection
 attributes:
   check_mode:
     support: full

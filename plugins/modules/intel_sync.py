@@ -72,21 +72,6 @@ options:
     type: list
     elements: raw
     default: []
-  patterns:
-    description:
-      - Which files a directory in O(paths) contributes, as shell patterns matched against the file name
-        (not the path), case-insensitively, as in M(ansible.builtin.find); a list, or one string of
-        comma-separated patterns.
-      - Defaults to the extensions intel is published with, C(*.ioc), C(*.xml), C(*.stix), C(*.yar),
-        C(*.yara) and C(*.json), so a rule directory's C(README.md), CSV files and hash lists are left out.
-      - A file named directly is always taken.
-    type: list
-    elements: str
-  excludes:
-    description:
-      - Files of a directory in O(paths) to leave out, as shell patterns matched like O(patterns).
-    type: list
-    elements: str
   labels:
     description:
       - Label names every document carries (with its own O(documents[].labels) and O(managed_label)).
@@ -135,6 +120,7 @@ options:
     choices: [changed, all]
     default: changed
 extends_documentation_fragment:
+  - tanium.threat_response.file_selection
   - tanium.threat_response.connection
   - tanium.threat_response.attributes
 notes:
