@@ -1,7 +1,6 @@
 """Every INFERRED or UNKNOWN Threat Response behaviour the emulator guesses at, in one place.
 
-The reference (/work/shared/reference/tanium-tr-api.md) marks these as INFERRED or UNKNOWN; when
-evidence turns up, one edit here changes the emulator everywhere.
+docs/wire-format.md marks these as INFERRED or UNKNOWN; when evidence turns up, one edit here changes the emulator everywhere.
 """
 
 # --- Intel documents (reference §4.1, §10) ---
