@@ -181,7 +181,7 @@ def parse_candidates(text: str) -> list:
     guessed = any(len(opts) != 1 or opts[0][1] for opts in options)
     readings = []
     for combination in itertools.product(*options):
-        readings.append(([select for select, _ in combination], question_filter, guessed))
+        readings.append(([option[0] for option in combination], question_filter, guessed))
     return readings
 
 
