@@ -64,6 +64,10 @@ def main():
     ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
     try:
         for playbook, extra_vars in PLAYS:
+            if playbook.endswith(".file_triage") and not (REPO / "plugins" / "modules" / "file_collect.py").exists():
+                # file_collect is built on its own branch (collect); until it is merged the story stops here.
+                print("file_triage skipped: this tree has no tanium.threat_response.file_collect yet", flush=True)
+                continue
             completed = subprocess.run([ansible_playbook, playbook, "-e", json.dumps(extra_vars)], env=env,
                                        check=False)
             if completed.returncode != 0:
