@@ -96,23 +96,23 @@ def saved_question(client, name, refresh):
     """
     path = _wire.SAVED_QUESTION_BY_NAME.format(name=quote(name, safe=""))
     try:
-        saved = _one(client.get(path))
+        saved = _one(client.get(path), path)
     except NotFoundError:
         raise InvalidInput(f"saved_question: the server has no saved question named {name!r}") from None
     if refresh:
         client.get(_wire.SAVED_QUESTION_REASK.format(saved_id=saved["id"]))
-        saved = _one(client.get(path))
+        saved = _one(client.get(path), path)
     question_id = (saved.get("question") or {}).get("id")
     if not isinstance(question_id, int):
         raise ApiError("GET", path, 200, "the saved question names no question id")
     return saved["id"], question_id
 
 
-def _one(value):
+def _one(value, path):
     """A by-name answer: a dict, or a list of one."""
     items = as_list(value)
     if not items or not isinstance(items[0], dict) or "id" not in items[0]:
-        raise NotFoundError("GET", "by-name", 404, "empty answer")
+        raise NotFoundError("GET", path, 200, "the answer holds no saved question")
     return items[0]
 
 
@@ -124,7 +124,8 @@ def wait_for_answers(client, question_id, complete_percent, timeout, sleep, cloc
     """
     deadline = clock() + timeout
     while True:
-        info = _first(client.get(_wire.RESULT_INFO.format(question_id=question_id)), "result_infos")
+        path = _wire.RESULT_INFO.format(question_id=question_id)
+        info = _first(client.get(path), "result_infos", path)
         estimated, tested = info.get("estimated_total") or 0, info.get("mr_tested") or 0
         if estimated > 0 and tested * 100 >= complete_percent * estimated:
             return info, True
@@ -152,7 +153,7 @@ def read_answers(client, question_id, retry_sleep, sleeper=time.sleep, page_rows
         except NotFoundError:
             sleeper(retry_sleep)
             answer = client.request("GET", path, headers=headers)
-        result_set = _first(answer, "result_sets")
+        result_set = _first(answer, "result_sets", path)
         page = result_set.get("rows") or []
         rows.extend(page)
         columns = [c.get("name") for c in result_set.get("columns") or []]
@@ -162,10 +163,10 @@ def read_answers(client, question_id, retry_sleep, sleeper=time.sleep, page_rows
     return columns, rows
 
 
-def _first(answer, key):
+def _first(answer, key, path):
     items = (answer or {}).get(key) if isinstance(answer, dict) else None
     if not items or not isinstance(items[0], dict):
-        raise ApiError("GET", key, 200, f"the answer holds no {key}")
+        raise ApiError("GET", path, 200, f"the answer holds no {key}")
     return items[0]
 
 

@@ -44,6 +44,7 @@ ALERTS_BULK = "alerts/"
 # Absolute paths, on the same server and with the same `session` header as Threat Response.
 SYSTEM_STATUS = "/api/v2/system_status"
 # The platform field of an endpoint comes from here (system_status has none).
+# INFERRED: a server without this API answers 404 there; the platform is then left unknown.
 DEC_ENDPOINTS = "/plugin/products/dec/v1/endpoints"
 PARSE_QUESTION = "/api/v2/parse_question"
 QUESTIONS = "/api/v2/questions"
