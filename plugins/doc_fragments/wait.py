@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options for waiting until a deployment has finished (argspec: plugins/modules/intel_deploy.py)."""
+"""Options for waiting: until a deployment has finished (DOCUMENTATION, argspec in
+plugins/modules/intel_deploy.py), or while polling for answers (POLL, e.g. question_info)."""
 
 from __future__ import annotations
 
@@ -33,4 +34,21 @@ notes:
     shows no C(pending_revision) and a C(current_revision) past the newest one seen before the request
     (the pending one, if another deployment was still running), or, when nothing was pending before, a
     C(modified_at) later than both the request and the status seen before it."
+"""
+
+    # tanium.threat_response.wait.poll: modules that poll the server until something has arrived.
+    # A module may override a default in its own DOCUMENTATION (and argspec).
+    POLL = r"""
+options:
+  wait_timeout:
+    description:
+      - How many seconds to wait at most for the whole operation; the per-request limit is O(timeout).
+      - An expired login session during a long wait is renewed, and transient server errors are retried.
+    type: int
+    default: 600
+  wait_sleep:
+    description:
+      - Seconds between two polls of the server while waiting.
+    type: int
+    default: 5
 """

@@ -45,9 +45,10 @@ class ThreatResponseModule(AnsibleModule):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
         kwargs.setdefault("supports_check_mode", True)
+        required_one_of = list(kwargs.pop("required_one_of", []))
         super().__init__(
             argument_spec=spec,
-            required_one_of=[("api_token", "username")],
+            required_one_of=[("api_token", "username")] + required_one_of,
             required_together=[("username", "password")],
             **kwargs,
         )

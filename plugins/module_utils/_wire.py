@@ -39,3 +39,30 @@ ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
 # The 3.x family updates alert state in bulk: PUT alerts/ {"state": ..., "id": [...]}.
 ALERTS_BULK = "alerts/"
+
+# --- Other API families: the platform API (/api/v2, dec/v1) and quick scans ------------------------
+# Absolute paths, on the same server and with the same `session` header as Threat Response.
+SYSTEM_STATUS = "/api/v2/system_status"
+# The platform field of an endpoint comes from here (system_status has none).
+# INFERRED: a server without this API answers 404 there; the platform is then left unknown.
+DEC_ENDPOINTS = "/plugin/products/dec/v1/endpoints"
+PARSE_QUESTION = "/api/v2/parse_question"
+QUESTIONS = "/api/v2/questions"
+RESULT_INFO = "/api/v2/result_info/question/{question_id}"
+RESULT_DATA = "/api/v2/result_data/question/{question_id}"
+SAVED_QUESTION_BY_NAME = "/api/v2/saved_questions/by-name/{name}"
+# Reading it makes the server ask the saved question again (one source, AX).
+SAVED_QUESTION_REASK = "/api/v2/result_info/saved_question/{saved_id}"
+SENSOR_BY_NAME = "/api/v2/sensors/by-name/{name}"
+GROUP_BY_NAME = "/api/v2/groups/by-name/{name}"
+# Paging of result_data: a JSON header, not query parameters.
+RESULT_PAGING_HEADER = "tanium-options"
+RESULT_PAGE_ROWS = 500
+# Special answer values: not data. The unavailable spellings vary by version.
+NO_RESULTS = "[no results]"
+UNAVAILABLE_VALUES = ("[current result unavailable]", "[current results unavailable]", "[results currently unavailable]")
+ERROR_PREFIX = "TSE-Error:"
+# A parameterised sensor's parameter goes into the select with its key wrapped in ||.
+PARAMETER_KEY = "||{key}||"
+# Quick (on-demand) scans: a different path per family, relative to that family's prefix.
+SCANS = {"4": "on-demand-scans/", "3": "quick-scans/"}

@@ -9,7 +9,8 @@ API_VERSIONS = {"3": "3", "3.x": "3", "4": "4", "4.x": "4", "both": "both"}
 NAME_FILTERS = ("substring", "exact")
 # Fields that EmulatorServer.configure() may change while the server runs, with their types.
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
-                    "expired_status": int, "name_filter": str, "require_attachment_disposition": bool}
+                    "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
+                    "question_delay": float, "result_page_max": int}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -34,6 +35,10 @@ class EmulatorConfig:
     username: str = "admin"
     password: str | None = None  # None: a random password
     api_token: str | None = None  # None: a random token (kept in the state file when there is one)
+    # Platform questions: the endpoints answer over this many seconds; result_data pages hold at most
+    # result_page_max rows, whatever row_count the client asks for.
+    question_delay: float = 2.0
+    result_page_max: int = 1000
 
     def __post_init__(self) -> None:
         version = API_VERSIONS.get(str(self.api_version))
@@ -64,6 +69,8 @@ def check_live_values(fields: dict) -> None:
         raise ValueError("expired_status must be 401 or 403")
     if "name_filter" in fields and fields["name_filter"] not in NAME_FILTERS:
         raise ValueError(f"name_filter must be one of {NAME_FILTERS}")
-    for name in ("deploy_delay", "latency", "session_ttl"):
+    if "result_page_max" in fields and int(fields["result_page_max"]) < 1:
+        raise ValueError("result_page_max must be at least 1")
+    for name in ("deploy_delay", "latency", "session_ttl", "question_delay"):
         if name in fields and float(fields[name]) < 0:
             raise ValueError(f"{name} must not be negative")

@@ -13,6 +13,7 @@ from .faults import FaultBook
 from .fleet import Fleet
 from .journal import Journal
 from .persistence import StateFile
+from .questions import QuestionBook
 from .sessions import SessionBook
 from .sniff import DocumentRejected, looks_like_json, sniff_json, sniff_upload
 from .state import Store
@@ -34,6 +35,7 @@ class EmulatorCore:
         self.journal = Journal()
         self.faults = FaultBook()
         self.deployer = Deployer(self.store, self.fleet, lambda: self.config.deploy_delay)
+        self.questions = QuestionBook(self.fleet, lambda: self.config.question_delay)
 
     def start(self) -> None:
         if self.state_file:

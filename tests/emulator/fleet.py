@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zlib
 
 DEFAULT_FLEET_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fleet.json")
 _HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
@@ -60,4 +61,22 @@ def _checked_endpoint(endpoint: dict, index: int) -> dict:
             checked[kind] = value or None
         files.append(checked)
     return {"name": endpoint["name"], "ip": endpoint["ip"], "platform": endpoint["platform"],
-            "files": files}
+            "files": files, **_platform_facts(endpoint)}
+
+
+def _platform_facts(endpoint: dict) -> dict:
+    """What the platform API shows of an endpoint: its client id, what its AV detected, and
+    sensors it answers with a special value (`answers`: sensor name -> value)."""
+    detections = endpoint.get("detections", [])
+    for detection in detections:
+        if not isinstance(detection.get("path"), str) or detection.get("status") not in ("unresolved", "resolved"):
+            raise ValueError(f"fleet endpoint {endpoint['name']}: a detection needs a 'path' and a "
+                             "'status' of unresolved or resolved")
+    answers = endpoint.get("answers", {})
+    if not all(isinstance(value, str) for value in answers.values()):
+        raise ValueError(f"fleet endpoint {endpoint['name']}: every answer must be a string")
+    # A stable id per name, as the platform gives each client one.
+    client_id = endpoint.get("client_id") or zlib.crc32(endpoint["name"].encode())
+    return {"client_id": int(client_id),
+            "detections": [{"path": d["path"], "status": d["status"]} for d in detections],
+            "answers": dict(answers)}

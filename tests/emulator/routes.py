@@ -11,6 +11,8 @@ from . import api_deploy as deploy
 from . import api_intels as intels
 from . import api_labels as labels
 from . import api_session as session
+from . import platform_api
+from . import scans
 from .config import EmulatorConfig
 from .wire import HttpError, no_route
 
@@ -59,6 +61,10 @@ PLATFORM_ROUTES = (
     ("POST", "/api/v2/session/validate", session.validate, False),
 )
 
+# Quick (on-demand) scans: a different path per family (evidence-2 §2).
+SCAN_ROUTES = {"4": ("POST", "/on-demand-scans/?", scans.start_scan),
+               "3": ("POST", "/quick-scans/?", scans.start_scan)}
+
 
 @dataclasses.dataclass
 class Route:
@@ -80,6 +86,11 @@ class Router:
             self._add(method, PREFIXES["4"] + template, handler, "4", True)
         for method, template, handler, needs_auth in PLATFORM_ROUTES:
             self._add(method, template, handler, "", needs_auth)
+        for method, regex, handler in platform_api.ROUTES:
+            self.routes.append(Route(method, re.compile(regex), handler, "", True))
+        for family, (method, template, handler) in SCAN_ROUTES.items():
+            if config.serves_family(family):
+                self._add(method, PREFIXES[family] + template, handler, family, True)
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict]:
         """The route and its path parameters; a 404 for an unknown path, 405 for a wrong method."""

@@ -33,6 +33,11 @@ def every_module_tasks():
         {"name": "alert_info", "tanium.threat_response.alert_info": {"intel_id": "{{ found.intels[0].id }}"},
          "register": "hunt_alerts"},
         {"name": "alert", "tanium.threat_response.alert": {"id": "{{ hunt_alerts.alerts[0].id }}", "state": "resolved"}},
+        {"name": "endpoint_info", "tanium.threat_response.endpoint_info": {"hostname": "WIN-HR-03"}},
+        {"name": "question_info", "tanium.threat_response.question_info": {
+            "text": "Get Computer Name from all machines", "wait_sleep": 1}},
+        {"name": "intel_scan", "tanium.threat_response.intel_scan": {
+            "intel_name": "MODULE DEFAULTS HUNT", "computer_group": "All Computers"}},
         # Not in the group (it takes no connection options): the group's defaults must not reach it.
         {"name": "intel_check", "tanium.threat_response.intel_check": {"src": str(APT18)}},
     ]
@@ -58,5 +63,6 @@ def test_connection_only_in_module_defaults_reaches_every_module(emulator, run_p
     alert_id = run.task("alert")["alert"]["id"]
     assert {("POST", f"{V4}/labels"), ("POST", f"{V4}/intels"), ("GET", f"{V4}/intels"),
             ("POST", f"{V4}/intel/deploy"), ("GET", f"{V4}/intel/status"), ("GET", f"{V4}/alerts"),
-            ("PUT", f"{V4}/alerts/{alert_id}")} <= reached
+            ("PUT", f"{V4}/alerts/{alert_id}"), ("GET", "/api/v2/system_status"), ("POST", "/api/v2/questions"),
+            ("POST", f"{V4}/on-demand-scans")} <= reached
     assert {entry["auth"] for entry in emulator.journal} == {"api_token"}

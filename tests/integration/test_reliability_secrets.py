@@ -27,7 +27,8 @@ HUNT = "SECRETS CHECK HUNT"
 SHARED_HASH = "b8cf3640443c280fbfb12c279309ca09"
 # ansible-core's debug line listing a module's arguments (ansible/plugins/action/__init__.py, _execute_module).
 CORE_DEBUG_OF_MODULE_ARGUMENTS = re.compile(r" *\d+ \d+\.\d+: done with _execute_module \(tanium\.threat_response\.\w+, \{")
-MODULES = ("label", "intel", "intel_sync", "intel_info", "intel_deploy", "intel_status_info", "alert_info", "alert")
+MODULES = ("label", "intel", "intel_sync", "intel_info", "intel_deploy", "intel_status_info", "alert_info", "alert",
+           "endpoint_info", "question_info", "intel_scan")
 WORKING = {
     "label": {"name": "Secrets-Check", "description": "made by the secrets test"},
     "intel": {"content": f"{{{{ '{SHARED_HASH}' | tanium.threat_response.to_openioc('{HUNT}') }}}}",
@@ -38,6 +39,9 @@ WORKING = {
     "intel_status_info": {"name": HUNT},
     "alert_info": {"intel_name": HUNT},
     "alert": {"id": "{{ alerts_found.alerts[0].id }}", "state": "resolved"},
+    "endpoint_info": {"hostname": "WIN-HR-03"},
+    "question_info": {"text": "Get Computer Name from all machines", "wait_sleep": 1},
+    "intel_scan": {"intel_name": HUNT, "computer_group": "Windows Computers"},
 }
 FAILING = dict(WORKING, intel_sync={"documents": [{"src": str(FIN4)}]}, intel_status_info={},
                alert={"id": 1, "state": "resolved"})
@@ -67,7 +71,7 @@ def block(kind, credentials, arguments):
 
 
 def playbook(emulator, credentials, bad_credentials):
-    fail_everything = {"path": "^/plugin", "status": 500, "times": None, "body": {"text": "internal error"}}
+    fail_everything = {"path": "^/(plugin|api/v2/(system_status|parse_question))", "status": 500, "times": None, "body": {"text": "internal error"}}
     return [
         block("working", credentials, WORKING),
         block("bad credential", bad_credentials, FAILING),

@@ -41,7 +41,8 @@ def all_options(spec, prefix=""):
 
 
 def test_every_module_is_checked():
-    assert len(MODULES) == 9 and "intel_sync" in MODULES
+    # The glob found the modules (a wrong path would check nothing); new ones are picked up by it.
+    assert len(MODULES) >= 12 and {"intel_sync", "question_info", "intel_scan", "endpoint_info"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("module_name", MODULES)
