@@ -18,6 +18,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._applicabil
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError, InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import DesiredIntel
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import upload_header_problem
 
 
 def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=()):
@@ -34,6 +35,10 @@ def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=
     if document is not None and document.type != "yara":
         _check_declared(document, entry.get("name"), description)
         description = None
+    if document is not None:
+        problem = upload_header_problem(document, description)
+        if problem:
+            raise InvalidInput(f"{document.source}: {problem}")
     intel_type = entry.get("type") if entry.get("type") not in (None, "auto") else None
     return DesiredIntel(state=state, document=document, labels=labels, description=description,
                         intel_id=intel_id, name=entry.get("name"), intel_type=intel_type)

@@ -180,6 +180,30 @@ def _upload(document, description):
     return {"json_body": None, "data": document.content, "headers": headers}
 
 
+# Header values are bytes on the wire; only ASCII reads the same under every server's decoding, and how
+# Threat Response decodes non-ASCII header bytes is unknown (docs/wire-format.md, "Intel documents", upload headers).
+_HEADER_TEXT = re.compile(r"[\x20-\x7e]*")
+# Longer upload names are refused before any write: servers and proxies cap header sizes (a 500 KB name
+# got 431), and 255 is the longest file name common file systems keep.
+MAX_UPLOAD_NAME = 255
+
+
+def upload_header_problem(document, description):
+    """Why a document's upload name or description cannot travel in a header, or None (checked before any write)."""
+    name = document.upload_filename
+    if len(name) > MAX_UPLOAD_NAME:
+        return (f"its upload name is {len(name):,} characters long; the Content-Disposition header carries at "
+                f"most {MAX_UPLOAD_NAME}: give it a shorter `name`")
+    if not _HEADER_TEXT.fullmatch(name):
+        return (f"its upload name {name[:60]!r} holds characters other than printable ASCII, which the "
+                "Content-Disposition header cannot carry unambiguously: give it an ASCII `name`")
+    if description is not None and not _HEADER_TEXT.fullmatch(" ".join(description.split())):
+        return ("its description holds characters other than printable ASCII; a YARA document's description "
+                "travels in an HTTP header, which carries ASCII only unambiguously: use an ASCII description "
+                "(the rule's own meta may hold any text)")
+    return None
+
+
 def content_disposition(filename):
     """`attachment; filename=x` as the verified clients send it; quoted only when x needs quoting."""
     if re.fullmatch(r"[A-Za-z0-9._+-]+", filename):

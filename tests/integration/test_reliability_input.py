@@ -68,3 +68,26 @@ def test_hostile_inputs_through_intel_check_and_intel_in_check_mode_fail_only_wi
     assert run.status("intel yara_unicode_description.yar") == "ok"
     assert run.task("intel yara_unicode_description.yar")["action"] == "create"
     assert emulator.writes() == []
+
+
+def test_header_values_that_cannot_travel_are_refused_before_any_write(emulator, run_playbook, tmp_path):
+    """A YARA description travels in a header: non-ASCII text and over-long upload names are refused up front."""
+    good = []
+    for number in range(3):
+        path = tmp_path / f"rule{number}.yar"
+        path.write_text(f"rule r{number} {{ condition: true }}\n")
+        good.append({"src": str(path)})
+    unicode_description = dict(good[0], name="unicode.yar", description="検知ルール €")
+    long_name = dict(good[1], name="x" * 300 + ".yar")
+    run = run_playbook([
+        {"name": "unicode", "ignore_errors": True,
+         "tanium.threat_response.intel_sync": {"documents": good[1:] + [unicode_description]}},
+        {"name": "long", "ignore_errors": True,
+         "tanium.threat_response.intel_sync": {"documents": [good[2], long_name]}},
+    ])
+    assert run.status("unicode") == "failed"
+    assert run.task("unicode")["msg"].startswith("1 of 3 documents are invalid, nothing was written: document 3: ")
+    assert "its description holds characters other than printable ASCII" in run.task("unicode")["msg"]
+    assert run.status("long") == "failed"
+    assert "its upload name is 304 characters long" in run.task("long")["msg"]
+    assert emulator.journal == []

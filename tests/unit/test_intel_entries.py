@@ -41,3 +41,20 @@ def test_error_mode_refuses_before_any_write_and_ignore_reads_nothing():
 def test_a_declared_name_that_differs_is_refused():
     with pytest.raises(InvalidInput, match="the name option .'other'. differs"):
         desired_intel({"content": IOC.content.decode(), "name": "other"}, 10485760)
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"name": "r.yar", "description": "€ rule"}, "its description holds characters other than printable ASCII"),
+    ({"name": "r.yar", "description": "検知ルール"}, "its description holds characters other than printable ASCII"),
+    ({"name": "n" * 252 + ".yar"}, "its upload name is 256 characters long"),
+])
+def test_header_values_that_cannot_travel_are_refused(options, problem):
+    entry = dict(options, content="rule r { condition: true }", type="yara")
+    with pytest.raises(InvalidInput, match=problem):
+        desired_intel(entry, 10485760)
+
+
+def test_an_ascii_description_with_newlines_and_a_255_character_name_are_taken():
+    entry = {"content": "rule r { condition: true }", "type": "yara", "name": "n" * 251 + ".yar",
+             "description": "first line\nsecond line"}
+    assert desired_intel(entry, 10485760).description == "first line\nsecond line"
