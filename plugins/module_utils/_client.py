@@ -114,28 +114,35 @@ class ThreatResponseClient:
         return self.request("DELETE", path, params=params)
 
     def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT):
-        """Every item of a list endpoint, page by page (`limit`/`offset`), until a short page."""
+        """Every item of a list endpoint, page by page (`limit`/`offset`).
+
+        The end is an empty page, or `meta.totalCount` items read when the server says it (4.x); never
+        a short page, which a server may answer before the end (docs/wire-format.md, "Paging").
+        """
         page_size = min(page_size, _wire.PAGE_LIMIT)
         offset = 0
         previous_first = None
         while True:
             query = dict(params or {}, limit=page_size, offset=offset)
-            page = as_list(self.get(path, params=query))
-            if page and previous_first is not None and page[0] == previous_first:
+            page, total = _page_and_total(self.request("GET", path, params=query, keep_meta=True))
+            if not page:
+                return
+            if previous_first is not None and page[0] == previous_first:
                 # A server that ignores `offset` would otherwise be paged forever.
                 raise ApiError("GET", path, 200, f"the server returned the same page again at offset {offset}")
             yield from page
-            if len(page) < page_size:
-                return
             previous_first = page[0]
-            offset += page_size
+            offset += len(page)
+            if total is not None and offset >= total:
+                return
 
-    def request(self, method, path, params=None, json_body=None, data=None, headers=None, creates=False):
+    def request(self, method, path, params=None, json_body=None, data=None, headers=None, creates=False,
+                keep_meta=False):
         """Send one API call with auth, retries and error mapping; return the unwrapped JSON (or text/None).
 
         `creates` marks a POST that creates something: it is sent again only when the server surely
         did not act on it (429, 503, or no connection made). Otherwise WriteOutcomeUnknown tells the
-        caller to look before trying again.
+        caller to look before trying again. `keep_meta` returns a 4.x list answer as (data, meta).
         """
         renewed_login = False
         while True:
@@ -149,7 +156,7 @@ class ThreatResponseClient:
                 self._renew_login(token)
                 continue
             if status < 300:
-                return decode_body(response)
+                return decode_body(response, keep_meta)
             raise self._error(method, path, response)
 
     def _exchange(self, method, path, creates, send):
@@ -237,8 +244,10 @@ class ThreatResponseClient:
         return ApiError(method, path, status, message)
 
 
-def decode_body(response):
-    """JSON bodies decoded and unwrapped from the 4.x {"data": ...} envelope; other bodies as text."""
+def decode_body(response, keep_meta=False):
+    """JSON bodies decoded and unwrapped from the 4.x {"data": ...} envelope; other bodies as text.
+
+    With `keep_meta`, (data, meta) where meta is the envelope's `meta` object, or None."""
     if response.status_code == 204 or not response.content:
         return None
     if "json" in response.headers.get("Content-Type", ""):
@@ -247,9 +256,16 @@ def decode_body(response):
         except ValueError:
             return response.text
         if isinstance(body, dict) and "data" in body:
-            return body["data"]
-        return body
-    return response.text
+            return (body["data"], body.get("meta")) if keep_meta else body["data"]
+        return (body, None) if keep_meta else body
+    return (response.text, None) if keep_meta else response.text
+
+
+def _page_and_total(answer):
+    """(items, the list's total or None) from a list answer decoded with keep_meta."""
+    body, meta = answer if isinstance(answer, tuple) else (answer, None)
+    total = meta.get("totalCount") if isinstance(meta, dict) else None
+    return as_list(body), (total if isinstance(total, int) and not isinstance(total, bool) else None)
 
 
 def as_list(value):

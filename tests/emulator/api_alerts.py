@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from . import guesses
 from .alerts import checked_state, select_alerts
-from .wire import Request, bad_request, data_response, empty_response, int_values, not_found, page_window
+from .wire import (Request, bad_request, data_response, empty_response, int_values, list_response, not_found,
+                   page_window)
 
 
 def list_alerts(core, request: Request):
-    limit, offset = page_window(request)
+    limit, offset = page_window(request, core.config.list_page_max)
     with core.store.lock:
         label_doc_ids = _docs_with_label(core, request.first("labelName"))
         selected = select_alerts(core.store.alerts.values(), request, label_doc_ids)
         page = [_render(core, request, alert) for alert in selected[offset:offset + limit]]
-    return data_response(request, page)
+    return list_response(request, page, len(selected))
 
 
 def get_alert(core, request: Request):

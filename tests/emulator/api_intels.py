@@ -9,17 +9,17 @@ from .documents import IntelDoc
 from .sniff import Sniffed
 from .uploads import sniff_request, yara_metadata
 from .wire import (HttpError, Request, bad_request, data_response, empty_response, int_values,
-                   not_found, page_window)
+                   list_response, not_found, page_window)
 
 
 def list_intels(core, request: Request):
-    limit, offset = page_window(request)
+    limit, offset = page_window(request, core.config.list_page_max)
     name_matches = _name_matcher(core.config.name_filter, request.first("name"))
     description = (request.first("description") or "").lower()
     doc_type = request.first("type")
     technique = request.first("mitreTechniqueId")
     label_ids = set(int_values(request, "labelId"))
-    page, skipped = [], 0
+    page, matched = [], 0
     with core.store.lock:
         for doc in reversed(core.store.intels.values()):  # id descending
             if not name_matches(doc.name) or description not in doc.description.lower():
@@ -28,13 +28,10 @@ def list_intels(core, request: Request):
                 continue
             if technique and technique not in _techniques(doc):
                 continue
-            if skipped < offset:
-                skipped += 1
-                continue
-            if len(page) == limit:
-                break
-            page.append(doc.render(request.family))
-    return data_response(request, page)
+            matched += 1
+            if offset < matched <= offset + limit:
+                page.append(doc.render(request.family))
+    return list_response(request, page, matched)
 
 
 def get_intel(core, request: Request):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from . import guesses
-from .wire import HttpError, Request, bad_request, data_response, empty_response, not_found, page_window
+from .wire import (HttpError, Request, bad_request, data_response, empty_response, list_response, not_found,
+                   page_window)
 
 
 def list_labels(core, request: Request):
-    limit, offset = page_window(request)
+    limit, offset = page_window(request, core.config.list_page_max)
     with core.store.lock:
-        labels = sorted(core.store.labels.values(), key=lambda label: label.id)[offset:offset + limit]
-        return data_response(request, [core.store.render_label(label) for label in labels])
+        labels = sorted(core.store.labels.values(), key=lambda label: label.id)
+        page = [core.store.render_label(label) for label in labels[offset:offset + limit]]
+        return list_response(request, page, len(labels))
 
 
 def get_label(core, request: Request):

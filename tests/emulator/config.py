@@ -10,7 +10,7 @@ NAME_FILTERS = ("substring", "exact")
 # Fields that EmulatorServer.configure() may change while the server runs, with their types.
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
-                    "question_delay": float, "result_page_max": int}
+                    "question_delay": float, "result_page_max": int, "list_page_max": int}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -39,6 +39,10 @@ class EmulatorConfig:
     # result_page_max rows, whatever row_count the client asks for.
     question_delay: float = 2.0
     result_page_max: int = 1000
+    # Threat Response lists (intels, labels, alerts) answer at most this many rows a page, whatever
+    # `limit` asks (0: no cap): a server may answer fewer rows than `limit` before the end of a list
+    # (docs/wire-format.md, "Paging"); clients must not take a short page for the last one.
+    list_page_max: int = 0
 
     def __post_init__(self) -> None:
         version = API_VERSIONS.get(str(self.api_version))
@@ -69,6 +73,8 @@ def check_live_values(fields: dict) -> None:
         raise ValueError("expired_status must be 401 or 403")
     if "name_filter" in fields and fields["name_filter"] not in NAME_FILTERS:
         raise ValueError(f"name_filter must be one of {NAME_FILTERS}")
+    if "list_page_max" in fields and int(fields["list_page_max"]) < 0:
+        raise ValueError("list_page_max must not be negative")
     if "result_page_max" in fields and int(fields["result_page_max"]) < 1:
         raise ValueError("result_page_max must be at least 1")
     for name in ("deploy_delay", "latency", "session_ttl", "question_delay"):

@@ -77,12 +77,22 @@ def no_route(path: str) -> HttpError:
     return HttpError(404, {"errors": [{"code": "NotFound", "description": f"{path} does not exist"}]})
 
 
-def page_window(request: Request) -> tuple[int, int]:
-    """(limit, offset) from the query; limit > 500 is a 400 (quirk Q7)."""
+def page_window(request: Request, page_max: int = 0) -> tuple[int, int]:
+    """(rows to answer, offset) from the query; limit > 500 is a 400 (quirk Q7); `page_max` caps a page."""
     limit = _non_negative_int(request, "limit", guesses.DEFAULT_LIST_LIMIT)
     if limit > guesses.MAX_LIST_LIMIT:
         raise bad_request(f"limit must not be greater than {guesses.MAX_LIST_LIMIT}")
+    if page_max:
+        limit = min(limit, page_max)
     return limit, _non_negative_int(request, "offset", 0)
+
+
+def list_response(request: Request, rows: list, total: int) -> Response:
+    """One page of a list: 4.x adds `meta.totalCount` beside `data` (as the Splunk SOAR 4.x connector
+    reads it); 3.x answers the bare list."""
+    if request.family != "4":
+        return json_response(rows)
+    return Response(200, json.dumps({"data": rows, "meta": {"totalCount": total}}).encode("utf-8"), JSON_TYPE)
 
 
 def int_values(request: Request, name: str) -> list[int]:

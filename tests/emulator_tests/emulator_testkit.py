@@ -62,12 +62,12 @@ class Api:
         return self.call("DELETE", path, **kwargs)
 
     def data(self, response: requests.Response, status: int = 200):
-        """The JSON payload, unwrapped from {"data": ...} on threat-response."""
+        """The JSON payload, unwrapped from {"data": ...} on threat-response (lists also carry `meta`)."""
         assert response.status_code == status, (response.status_code, response.text)
         assert response.headers["Content-Type"] == "application/json"
         body = response.json()
         if self.family == "4":
-            assert set(body) == {"data"}, body
+            assert set(body) in ({"data"}, {"data", "meta"}), body
             return body["data"]
         return body
 

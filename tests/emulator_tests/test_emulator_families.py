@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from emulator_testkit import APT18, PREFIXES, SIGNAL, TR, Api
+from emulator_testkit import APT18, PREFIXES, SIGNAL, TR, Api, hash_ioc
 
 FOUR_ONLY_INTEL_FIELDS = {"blobId", "firstDeploymentTimestamp", "lastDeploymentTimestamp",
                           "disabled", "status"}
@@ -13,7 +13,7 @@ FOUR_ONLY_INTEL_FIELDS = {"blobId", "firstDeploymentTimestamp", "lastDeploymentT
 def test_default_mode_serves_threat_response_with_data_envelope(api):
     response = api.get("/intels")
     assert response.headers["Content-Type"] == "application/json"
-    assert response.json() == {"data": []}
+    assert response.json() == {"data": [], "meta": {"totalCount": 0}}
 
 
 def test_default_mode_does_not_serve_detect3(api):
@@ -99,3 +99,18 @@ def test_request_body_over_max_body_is_413(make_server):
     response = api.upload(b"<ioc>" + b" " * 4096 + b"</ioc>")
     assert response.status_code == 413
     assert api.srv.intels() == []
+
+
+def test_lists_are_capped_below_limit_and_4x_pages_carry_the_total(make_server):
+    server = make_server(list_page_max=3, api_version="both")
+    api = Api(server)
+    for number in range(7):
+        server.seed_intel(hash_ioc(f"cap-{number}", {"md5": f"{number:032x}"}, name=f"cap {number}"), "x.ioc")
+    first = api.get("/intels", params={"limit": 500})
+    assert len(first.json()["data"]) == 3 and first.json()["meta"] == {"totalCount": 7}
+    last = api.get("/intels", params={"limit": 500, "offset": 6}).json()
+    assert len(last["data"]) == 1 and last["meta"] == {"totalCount": 7}
+    beyond = api.get("/intels", params={"limit": 500, "offset": 7}).json()
+    assert beyond == {"data": [], "meta": {"totalCount": 7}}
+    bare = api.get(PREFIXES["3"] + "/intels", params={"limit": 500}).json()
+    assert isinstance(bare, list) and len(bare) == 3  # 3.x: bare list, no total

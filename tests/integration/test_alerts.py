@@ -198,11 +198,13 @@ def test_every_page_is_read_and_limit_stops_early(emulator, run_playbook):
     assert run.rc == 0, run.output
     alerts = run.task("all")["alerts"]
     assert len({alert["id"] for alert in alerts}) == len(alerts) == 1201
+    # Pages of at most 50 rows (the integration emulator's cap) until meta.totalCount: no short-page stop.
+    page_max = emulator.configure()["list_page_max"]
     assert [(query["limit"], query["offset"]) for query in alert_listings(emulator)] == [
-        (["500"], ["0"]), (["500"], ["500"]), (["500"], ["1000"])]
+        (["500"], [str(offset)]) for offset in range(0, 1201, page_max)]
 
     emulator.clear_journal()
     run = run_playbook([{"name": "some", "tanium.threat_response.alert_info": {"limit": 501}}])
     assert run.rc == 0, run.output
     assert len(run.task("some")["alerts"]) == 501
-    assert [query["offset"] for query in alert_listings(emulator)] == [["0"], ["500"]]
+    assert [query["offset"] for query in alert_listings(emulator)] == [[str(offset)] for offset in range(0, 501, page_max)]

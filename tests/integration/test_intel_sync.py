@@ -138,3 +138,19 @@ def test_paths_entries_take_the_options_of_a_documents_entry(emulator, run_playb
     wrong = run_playbook([{"name": "sync", "tanium.threat_response.intel_sync": {
         "paths": [{"src": str(intel), "colour": "red"}]}}])
     assert wrong.rc != 0 and "paths entry 1" in wrong.task("sync")["msg"] and "colour" in wrong.task("sync")["msg"]
+
+
+def test_a_130_document_rollout_over_a_server_holding_them_sends_no_create(emulator, run_playbook, tmp_path):
+    """The integration emulator answers at most 50 rows a page: a short page is not the end of the list."""
+    assert emulator.configure()["list_page_max"] == 50
+    for index in range(130):
+        (tmp_path / f"rule_{index:03d}.yar").write_text(f"rule r{index} {{ condition: true }}\n")
+    paths = sorted(tmp_path.iterdir())
+    assert run_playbook([sync_task("first", paths)]).rc == 0
+    emulator.clear_journal()
+    again = run_playbook([sync_task("again", paths)])
+    assert again.rc == 0, again.output
+    assert again.task("again")["changed"] is False
+    assert writes(emulator) == []
+    assert len(emulator.intels()) == 130
+    assert [entry["query"]["offset"] for entry in listings(emulator)] == [["0"], ["50"], ["100"]]

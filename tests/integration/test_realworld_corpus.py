@@ -51,8 +51,8 @@ def test_the_corpus_is_large_enough():
 
 def test_every_published_file_through_intel_check(emulator, run_playbook):
     pytest.importorskip("yara")
-    run = run_playbook([{"name": "check", "tanium.threat_response.intel_check": {"src": str(REALWORLD),
-                                                                                "fail_on": "never"}}])
+    check = {"src": str(REALWORLD), "fail_on": "never"}
+    run = run_playbook([{"name": "check", "tanium.threat_response.intel_check": check}])
     assert run.rc == 0, run.output
     documents = {entry["path"]: entry for entry in run.task("check")["documents"]}
     # Only intel extensions are picked (the snort .rules and ClamAV .ldb files are not).
@@ -62,8 +62,8 @@ def test_every_published_file_through_intel_check(emulator, run_playbook):
                    if not path.lower().endswith(YARA_EXTENSIONS) and not entry["valid"]}
     assert set(refused_xml) == set(REFUSED_XML)
     assert all(REFUSED_XML[path] in error for path, error in refused_xml.items())
-    assert {entry["type"] for path, entry in documents.items() if entry["valid"]} == {"openioc", "stix", "cybox",
-                                                                                       "yara"}
+    valid_types = {entry["type"] for entry in documents.values() if entry["valid"]}
+    assert valid_types == {"openioc", "stix", "cybox", "yara"}
     assert sum(1 for entry in documents.values() if entry["type_version"] == "1.2.1") >= 29
 
     disagreements, explained = [], 0
@@ -119,6 +119,7 @@ def test_a_rollout_of_hundreds_of_published_documents_is_taken_whole_and_a_rerun
 def test_the_corpus_files_are_unchanged():
     listed = dict(reversed(line.split("  ", 1)) for line in (REALWORLD / "SHA256SUMS").read_text().splitlines())
     assert listed == {relative: hashlib.sha256((REALWORLD / relative).read_bytes()).hexdigest() for relative in listed}
-    assert len(listed) == len([path for path in REALWORLD.rglob("*") if path.is_file()
-                               and path.relative_to(REALWORLD).parts[0] not in ("LICENSES", "README.md", "SOURCES.md",
-                                                                                 "SHA256SUMS", ".gitattributes")])
+    not_intel = ("LICENSES", "README.md", "SOURCES.md", "SHA256SUMS", ".gitattributes")
+    intel_files = [path for path in REALWORLD.rglob("*")
+                   if path.is_file() and path.relative_to(REALWORLD).parts[0] not in not_intel]
+    assert len(listed) == len(intel_files)

@@ -236,8 +236,8 @@ def test_signal_terms_take_the_less_certain_level_of_property_and_condition():
      [("process.name", "="), ("file.name", "ends with"), ("process.pid", ">=")]),
     ("process.path contains not 'C:\\Program Files'", [("process.path", "contains not")]),
     ("process.pid > 4", [("process.pid", ">")]),
-    ("NOT process.path contains 'x' AND not (file.name equals 'y')", [("process.path", "contains"),
-                                                                       ("file.name", "equals")]),
+    ("NOT process.path contains 'x' AND not (file.name equals 'y')",
+     [("process.path", "contains"), ("file.name", "equals")]),
     ("process.path contains 'it\\'s'", [("process.path", "contains")]),
 ])
 def test_signal_grammar_accepts_the_documented_forms(expression, expected):

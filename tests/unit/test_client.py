@@ -150,6 +150,26 @@ def test_1200_documents_come_back_in_3_pages_of_at_most_500(emulator, make_clien
         (["500"], ["0"]), (["500"], ["500"]), (["500"], ["1000"])]
 
 
+@pytest.mark.emulator(list_page_max=50)
+def test_a_server_capping_pages_below_limit_is_read_to_meta_total_count_not_to_a_short_page(emulator, make_client):
+    for index in range(130):
+        emulator.seed_intel(openioc(index), filename=f"bulk-{index}.ioc")
+    intels = list(make_client().paginate(INTELS))
+    assert len({intel["id"] for intel in intels}) == 130
+    pages = [entry["query"]["offset"] for entry in api_requests(emulator, "/intels")]
+    assert pages == [["0"], ["50"], ["100"]]  # offsets follow the rows received; meta.totalCount ends it
+
+
+@pytest.mark.emulator(list_page_max=50, api_version="3")
+def test_without_a_total_the_listing_ends_on_an_empty_page(emulator, make_client):
+    for index in range(130):
+        emulator.seed_intel(openioc(index), filename=f"bulk-{index}.ioc")
+    intels = list(make_client(api_version="3").paginate(DETECT3_INTELS))
+    assert len({intel["id"] for intel in intels}) == 130
+    pages = [entry["query"]["offset"] for entry in api_requests(emulator, "/intels")]
+    assert pages == [["0"], ["50"], ["100"], ["130"]]
+
+
 @pytest.mark.emulator(api_version="3")
 def test_api_version_3_uses_detect3_with_bare_json_and_deploy_stays_on_threat_response(emulator, make_client):
     emulator.seed_intel(openioc(7), filename="seven.ioc")
