@@ -1,10 +1,10 @@
-"""Deploy, deploy status and tasks (reference §7); always threat-response with the envelope."""
+"""Deploy and deploy status (reference §7); always threat-response with the envelope."""
 
 from __future__ import annotations
 
 import json
 
-from .wire import Request, bad_request, data_response, not_found
+from .wire import Request, bad_request, data_response
 
 
 def deploy(core, request: Request):
@@ -24,11 +24,3 @@ def deploy_status(core, request: Request):
     with core.store.lock:
         return data_response(request, dict(core.store.deploy_status))
 
-
-def get_task(core, request: Request):
-    task_id = request.int_param("id")
-    with core.store.lock:
-        task = core.store.tasks.get(task_id)
-        if task is None:
-            raise not_found(f"Task {task_id}")
-        return data_response(request, dict(task))

@@ -10,7 +10,8 @@ NAME_FILTERS = ("substring", "exact")
 # Fields that EmulatorServer.configure() may change while the server runs, with their types.
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
-                    "question_delay": float, "result_page_max": int, "list_page_max": int}
+                    "question_delay": float, "result_page_max": int, "list_page_max": int,
+                    "tasks_readable": bool}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -32,6 +33,8 @@ class EmulatorConfig:
     max_body: int = 64 * 1024 * 1024
     # Quirk Q2: 4.x (threat-response family) wants `Content-Disposition: attachment; filename=...`.
     require_attachment_disposition: bool = True
+    # False: `GET {T}/tasks/{id}` answers 404 (servers where the task cannot be read).
+    tasks_readable: bool = True
     username: str = "admin"
     password: str | None = None  # None: a random password
     api_token: str | None = None  # None: a random token (kept in the state file when there is one)

@@ -17,6 +17,7 @@ from .questions import QuestionBook
 from .sessions import SessionBook
 from .sniff import DocumentRejected, looks_like_json, sniff_json, sniff_upload
 from .state import Store
+from .tasks import TaskRegistry
 
 
 class EmulatorCore:
@@ -34,7 +35,8 @@ class EmulatorCore:
             ttl=config.session_ttl)
         self.journal = Journal()
         self.faults = FaultBook()
-        self.deployer = Deployer(self.store, self.fleet, lambda: self.config.deploy_delay)
+        self.tasks = TaskRegistry(self.store)
+        self.deployer = Deployer(self.store, self.tasks, self.fleet, lambda: self.config.deploy_delay)
         self.questions = QuestionBook(self.fleet, lambda: self.config.question_delay)
 
     def start(self) -> None:
@@ -45,6 +47,7 @@ class EmulatorCore:
 
     def stop(self) -> None:
         self.deployer.stop()
+        self.tasks.stop()
         if self.state_file:
             self.state_file.stop()
 

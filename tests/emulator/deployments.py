@@ -10,11 +10,13 @@ from .alerts import new_alert
 from .clock import iso_now
 from .fleet import Fleet
 from .state import Store
+from .tasks import TaskRegistry
 
 
 class Deployer:
-    def __init__(self, store: Store, fleet: Fleet, delay: Callable[[], float]):
+    def __init__(self, store: Store, tasks: TaskRegistry, fleet: Fleet, delay: Callable[[], float]):
         self.store = store
+        self.tasks = tasks
         self.fleet = fleet
         self._delay = delay
         self._active: int | None = None
@@ -24,22 +26,18 @@ class Deployer:
 
     def request(self) -> int:
         with self.store.lock:
-            now = iso_now()
-            task = {"id": self.store.new_id("task"), "type": guesses.DEPLOY_TASK_TYPE,
-                    "status": "STARTED", "startTime": now, "endTime": None, "error": None,
-                    "metadata": {}, "results": None, "createdAt": now, "updatedAt": now}
-            self.store.tasks[task["id"]] = task
+            task_id = self.tasks.register(guesses.DEPLOY_TASK_TYPE)
             if self._active is None:
-                self._start(task["id"])
+                self._start(task_id)
             else:
-                self._queue.append(task["id"])
+                self._queue.append(task_id)
         self.store.changed()
-        return task["id"]
+        return task_id
 
     def resume(self) -> None:
         """After loading a state file: restart deploys that were still running."""
         with self.store.lock:
-            waiting = sorted(t["id"] for t in self.store.tasks.values() if t["status"] == "STARTED")
+            waiting = self.tasks.started(guesses.DEPLOY_TASK_TYPE)
             if waiting and self._active is None:
                 self._queue.extend(waiting[1:])
                 self._start(waiting[0])
@@ -55,7 +53,7 @@ class Deployer:
         status = self.store.deploy_status
         status["pendingRevision"] = status["currentRevision"] + 1
         status["pendingSize"] = self.store.total_size()
-        self.store.tasks[task_id]["metadata"] = {"revision": status["pendingRevision"]}
+        self.tasks.update(task_id, metadata={"revision": status["pendingRevision"]})
         self._active = task_id
         self._timer = threading.Timer(self._delay(), self._finish, args=(task_id,))
         self._timer.daemon = True
@@ -73,7 +71,7 @@ class Deployer:
                 doc.last_deployment = now
                 doc.first_deployment = doc.first_deployment or now
             self._raise_alerts(now)
-            self.store.tasks[task_id].update(status="COMPLETED", endTime=now, updatedAt=now)
+            self.tasks.update(task_id, status="COMPLETED")
             self._active = None
             if self._queue:
                 self._start(self._queue.pop(0))

@@ -13,6 +13,7 @@ from . import api_labels as labels
 from . import api_session as session
 from . import platform_api
 from . import scans
+from . import tasks
 from .config import EmulatorConfig
 from .wire import HttpError, no_route
 
@@ -51,7 +52,7 @@ FAMILY_ONLY_ROUTES = {
 THREAT_RESPONSE_ROUTES = (
     ("POST", "/intel/deploy", deploy.deploy),
     ("GET", "/intel/status", deploy.deploy_status),
-    ("GET", "/tasks/{id}", deploy.get_task),
+    ("GET", "/tasks/{id}", tasks.get_task),
 )
 # Platform paths: (method, path, handler, needs a session header).
 PLATFORM_ROUTES = (
