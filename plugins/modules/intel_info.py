@@ -137,8 +137,9 @@ intels:
       sample: 2
     source_id:
       description:
-        - Id of the intel source. Documents this collection creates come from its C(api-client) source
-          (C(tanium.threat_response), or C(tanium.threat_response: <managed label>) for M(tanium.threat_response.intel_sync)).
+        - Id of the intel source.
+        - "Documents this collection creates come from its C(api-client) source: C(tanium.threat_response),
+          or C(tanium.threat_response: <managed label>) for M(tanium.threat_response.intel_sync)."
       type: int
       sample: 1
     label_ids:
