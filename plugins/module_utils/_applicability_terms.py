@@ -40,16 +40,16 @@ UNLISTED = {
 
 # OpenIOC 1.0 and 1.1: the `search` of each IndicatorItem's Context.
 OPENIOC_TERMS = {
-    # The collection's issue decided these are `known`, one step above the reference's §3.3 guess.
-    **_rules(KNOWN, "api §5.8, T3, C2, C3",
+    # The collection's issue decided these are `known`, one step above the first guess (docs/applicability.md).
+    **_rules(KNOWN, "wire-format quick-add, T3, C2, C3",
              "quick-add builds OpenIOC from file hashes; Tanium names MD5 hashes as intel; alerts carry file hashes",
              "FileItem/Md5sum", "FileItem/Sha1sum", "FileItem/Sha256sum"),
-    **_rules(KNOWN, "api §10, T3, T8",
+    **_rules(KNOWN, "wire-format quick-add, T3, T8",
              "XSOAR's test document for the server uses it; Tanium names file names as intel; Index records them",
              "FileItem/FileName"),
-    **_rules(KNOWN, "api §5.8, T3", "quick-add builds OpenIOC from host names (ip_or_host); Tanium names domain names",
+    **_rules(KNOWN, "wire-format quick-add, T3", "quick-add builds OpenIOC from host names (ip_or_host); Tanium names domain names",
              "DnsEntryItem/Host"),
-    **_rules(KNOWN, "api §5.8, T3, T6",
+    **_rules(KNOWN, "wire-format quick-add, T3, T6",
              "quick-add builds OpenIOC from IP addresses (ip_or_host); Tanium names IP addresses; recorder network events",
              "PortItem/remoteIP"),
     **_rules(PROBABLE, "T8, C2, inferred", "Index records file name, size, times and directory; alerts carry file paths",
@@ -60,7 +60,7 @@ OPENIOC_TERMS = {
              "ProcessItem/parentpid", "ProcessItem/Username"),
     **_rules(PROBABLE, "T3, C2, inferred", "weak: Tanium names process handles as intel; alerts list process handles",
              "ProcessItem/HandleList/*"),
-    **_rules(PROBABLE, "T6, api §5.8, inferred", "recorder network events",
+    **_rules(PROBABLE, "T6, wire-format quick-add, inferred", "recorder network events",
              "PortItem/remotePort", "PortItem/localIP", "PortItem/localPort", "PortItem/protocol"),
     **_rules(PROBABLE, "T3, inferred", "weak: Tanium names domain names as intel; no DNS telemetry field was seen",
              "DnsEntryItem/RecordName", "DnsEntryItem/RecordData/*"),
@@ -94,7 +94,7 @@ STIX_TERMS = {
              "FileObj:FileObjectType"),
     **_rules(PROBABLE, "T7, inferred", "by analogy with OpenIOC process items: recorder process fields",
              "ProcessObj:ProcessObjectType", "WinProcessObj:WindowsProcessObjectType"),
-    **_rules(PROBABLE, "T6, api §5.8, inferred", "by analogy with OpenIOC port items: recorder network events",
+    **_rules(PROBABLE, "T6, wire-format quick-add, inferred", "by analogy with OpenIOC port items: recorder network events",
              "AddressObj:AddressObjectType", "PortObj:PortObjectType",
              "NetworkConnectionObj:NetworkConnectionObjectType"),
     **_rules(PROBABLE, "T3, inferred", "Tanium names domain names as intel", "DomainNameObj:DomainNameObjectType"),

@@ -49,7 +49,7 @@ class _TypeRule:
     comparison: str  # "md5": the server keeps our bytes; "signal_fields": it re-serialises them
 
 
-# THE per-type rule table (reference §5.3, §5.4, §10).
+# THE per-type rule table (docs/wire-format.md#intel-documents).
 _RULES = {
     "openioc": _TypeRule("OpenIOC", ".ioc", "application/xml", ("openioc",), "md5"),
     "stix": _TypeRule("STIX 1.x", ".stix", "application/xml", ("stix",), "md5"),
@@ -113,7 +113,7 @@ class IntelDocument:
 
     def with_intrinsic_id(self, intrinsic_id: str | None) -> IntelDocument:
         """The same document claiming the server's stored intrinsic id, so a PUT updates in place
-        instead of creating a new document (reference §5.6). None drops a signal's "id"."""
+        instead of creating a new document (docs/wire-format.md#intel-documents). None drops a signal's "id"."""
         if intrinsic_id == self.intrinsic_id:
             return self
         if self.type == "yara":
@@ -279,7 +279,7 @@ def _signal_document(data: dict, source: str) -> IntelDocument:
 def _yara_document(content: bytes, text: str, source: str, yara_name: str | None) -> IntelDocument:
     outline = check_yara(text)
     name = _yara_name(yara_name, source)
-    # The server takes a YARA document's name and intrinsic id from the upload file name (reference §5.3).
+    # The server takes a YARA document's name and intrinsic id from the upload file name (docs/wire-format.md#intel-documents).
     return _document(content, "yara", "", name, "", name, source, name, parsed=outline)
 
 

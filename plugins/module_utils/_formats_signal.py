@@ -1,7 +1,7 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Tanium signal documents: the JSON fields and the expression in `contents` (reference §5.4).
+"""Tanium signal documents: the JSON fields and the expression in `contents` (docs/wire-format.md#intel-documents).
 
 A signal whose expression does not parse is refused here, before anything is written: the server
 validates signals for syntax (T2, T4), so uploading one would fail half-way through a rollout.
@@ -43,7 +43,7 @@ def check_signal(data: dict) -> list:
         raise SignalProblem(f"Tanium signal has unknown field(s) {', '.join(unknown)}; "
                             f"a signal holds {', '.join(SIGNAL_KEYS)}")
     platforms = data.get("platforms")
-    # Required: every public client sends it (reference §5.4), and whether the server takes a
+    # Required: every public client sends it (docs/wire-format.md#intel-documents), and whether the server takes a
     # signal without platforms is unknown, so refusing here beats failing half-way through a run.
     if not (isinstance(platforms, list) and platforms and all(p in PLATFORMS for p in platforms)):
         raise SignalProblem(f"Tanium signal 'platforms' must be a non-empty list of {', '.join(PLATFORMS)}, "

@@ -28,7 +28,7 @@ CYBOX_NAMESPACES = (CYBOX_NS, CYBOX_OASIS_NS)
 _STIX_INDICATOR_NS_PREFIXES = ("{http://stix.mitre.org/Indicator-", "{http://docs.oasis-open.org/cti/ns/stix/indicator-")
 
 # Root element local name -> (intel type, the namespaces it may be in, type_version or None when
-# the document states it). Tanium documents OpenIOC 1.0/1.1, STIX 1.x and CybOX 2.0 (reference §10).
+# the document states it). Tanium documents OpenIOC 1.0/1.1, STIX 1.x and CybOX 2.0 (docs/wire-format.md#intel-documents).
 _ROOTS = {
     "ioc": ("openioc", (OPENIOC_10_NS,), "1.0"),
     "OpenIOC": ("openioc", (OPENIOC_11_NS,), "1.1"),
@@ -55,7 +55,7 @@ class ParsedXml:
     type_version: str
     root: ET.Element
     # Byte offset of the start tag of the first element that has an `id` attribute (XSOAR's rule
-    # for the intrinsic id, reference §5.6); None when no element has one.
+    # for the intrinsic id, docs/wire-format.md#intel-documents); None when no element has one.
     id_offset: int | None
     root_offset: int = 0  # byte offset of the root's start tag
 
@@ -92,7 +92,7 @@ def parse_xml(content: bytes) -> ParsedXml:
 
 
 def identify(parsed: ParsedXml) -> XmlIdentity:
-    """Name, description and intrinsic id as the server derives them (reference §5.3, §10)."""
+    """Name, description and intrinsic id as the server derives them (docs/wire-format.md#intel-documents)."""
     root = parsed.root
     if parsed.intel_type == "openioc":
         return _openioc_identity(root, parsed.type_version)
@@ -220,7 +220,7 @@ def _stix_identity(root: ET.Element) -> XmlIdentity:
     header_title = _text(header.find(f"{{{namespace}}}Title")) if header is not None else ""
     header_description = _text(header.find(f"{{{namespace}}}Description")) if header is not None else ""
     # The package's own title names it; a package without one is named after its first indicator
-    # (as openioc-to-stix output is on a real server, reference §10).
+    # (as openioc-to-stix output is on a real server, docs/wire-format.md#intel-documents).
     name = header_title or _first_indicator_text(root, "Title")
     description = header_description or _first_indicator_text(root, "Description")
     # `id` is optional in STIX 1.x: without it the name is the identity, as for other formats.

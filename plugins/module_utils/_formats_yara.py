@@ -22,7 +22,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-# The modules Threat Response's YARA 4.3.1 offers (reference §10), plus `console` from YARA itself;
+# The modules Threat Response's YARA 4.3.1 offers (docs/wire-format.md#intel-documents), plus `console` from YARA itself;
 # an identifier `pe.` etc. needs its `import "pe"`.
 YARA_MODULES = frozenset(
     ("pe", "elf", "dotnet", "hash", "cuckoo", "math", "magic", "macho", "dex", "string", "time", "console")

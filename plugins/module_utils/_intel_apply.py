@@ -25,7 +25,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._retry impo
 
 
 class ServerCreatedCopyError(ThreatResponseError):
-    """A PUT made a new document instead of updating (the intrinsic id rule, reference §5.6)."""
+    """A PUT made a new document instead of updating (the intrinsic id rule, docs/wire-format.md#intel-documents)."""
 
 
 class IntelApplier:

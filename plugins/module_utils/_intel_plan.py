@@ -159,7 +159,7 @@ def plan_change(desired, current, label_names):
         return IntelChange(CREATE, desired, None, desired.document, attach, (), ())
     upload = desired.document
     if current.get("intrinsicId"):
-        # Keep the stored intrinsic id, or the server creates a new document instead (reference §5.6).
+        # Keep the stored intrinsic id, or the server creates a new document instead (docs/wire-format.md#intel-documents).
         upload = upload.with_intrinsic_id(current["intrinsicId"])
     action = UPDATE if _content_differs(desired, current, upload) else UNCHANGED
     return IntelChange(action, desired, current, upload, attach, detach, current_labels)

@@ -46,7 +46,7 @@ class IntelStore:
         return self._with_label_ids(self.client.get_or_none(self.client.api_path(_wire.INTEL, intel_id=intel_id)))
 
     def with_contents(self, document):
-        """A signal with its `contents`, which list answers may leave out (reference §4.2: seen on single GET)."""
+        """A signal with its `contents`, which list answers may leave out (docs/wire-format.md#intel-documents: seen on single GET)."""
         if document is None or document.get("type") != "tanium-signal" or "contents" in document:
             return document
         fetched = self.client.get_or_none(self.client.api_path(_wire.INTEL, intel_id=document["id"]))
@@ -89,7 +89,7 @@ class IntelStore:
     def list_intels(self, name=None, intel_type=None, label_id=None, page_size=_wire.PAGE_LIMIT):
         """Every document matching the filters, all pages. `name` matches exactly.
 
-        The server's `name` filter may match substrings (reference §5.1), so it only narrows the
+        The server's `name` filter may match substrings (docs/wire-format.md#intel-documents), so it only narrows the
         listing; the exact comparison happens here.
         """
         params = {}
@@ -251,17 +251,17 @@ class IntelStore:
 
 
 def _upload(document, description):
-    """Request body and headers for creating or updating a document (reference §5.3, §5.4)."""
+    """Request body and headers for creating or updating a document (docs/wire-format.md#intel-documents)."""
     if document.type == "tanium-signal":
         return {"json_body": None, "data": document.content,
                 "headers": {"Content-Type": document.content_type}}
     headers = {
         "Content-Type": document.content_type,
-        # 4.x needs the `attachment;` form (reference Q2); 3.x accepts it too.
+        # 4.x needs the `attachment;` form (docs/wire-format.md#intel-documents); 3.x accepts it too.
         "Content-Disposition": content_disposition(document.upload_filename),
     }
     if description is not None:
-        # INFERRED: a `description` header sets the description of a YARA document; headers hold one line (Q15).
+        # INFERRED: a `description` header sets the description of a YARA document; headers hold one line (docs/wire-format.md#intel-documents).
         headers["description"] = " ".join(description.split())
     return {"json_body": None, "data": document.content, "headers": headers}
 

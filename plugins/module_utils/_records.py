@@ -8,7 +8,7 @@ import json
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-# On 3.x these arrive as JSON strings, on 4.x as objects (reference Q8); alert `details` is always a string.
+# On 3.x these arrive as JSON strings, on 4.x as objects (docs/wire-format.md#base-url-api-families-and-envelope); alert `details` is always a string.
 JSON_STRING_FIELDS = ("compiled", "mitreAttack", "details")
 
 

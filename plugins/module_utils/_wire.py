@@ -20,7 +20,7 @@ API_FAMILIES = {
 DEPLOY_FAMILY = "4"
 LOGIN_PATH = "/api/v2/session/login"
 
-# The server answers 400 to a larger `limit` (reference Q7).
+# The server answers 400 to a larger `limit` (docs/wire-format.md#paging).
 PAGE_LIMIT = 500
 
 # Paths inside a family, formatted with keyword arguments.

@@ -1,4 +1,4 @@
-"""Alert records (reference §9.1): creation from a fleet match, rendering, filtering, sorting."""
+"""Alert records (docs/wire-format.md#alerts): creation from a fleet match, rendering, filtering, sorting."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def checked_state(value) -> str:
 
 
 def select_alerts(alerts, request: Request, label_doc_ids=None) -> list[Alert]:
-    """Apply the list filters of reference §9.2 and the sort; `label_doc_ids` for labelName."""
+    """Apply the list filters of docs/wire-format.md#alerts and the sort; `label_doc_ids` for labelName."""
     exact = {"intelDocId": "intel_doc_id", "computerName": "computer_name",
              "computerIpAddress": "computer_ip"}
     wanted = {attr: set(request.query[name]) for name, attr in exact.items() if name in request.query}

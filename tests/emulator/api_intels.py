@@ -1,4 +1,4 @@
-"""Intel document endpoints (reference §5), the labels of one document (§6) and sources (§5.5)."""
+"""Intel document endpoints (docs/wire-format.md#intel-documents), the labels of one document (docs/wire-format.md#labels) and sources (docs/wire-format.md#sources)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def update_intel(core, request: Request):
                                               description=description or stored.description)
             core.store.update_intel(stored, sniffed)
             return data_response(request, _render(core, request, stored))
-    # Quirk Q3: a different intrinsic id makes a NEW document instead of an update.
+    # docs/wire-format.md#intel-documents: a different intrinsic id makes a NEW document instead of an update.
     doc = core.store.add_intel(sniffed, stored.source_id)
     with core.store.lock:
         return data_response(request, _render(core, request, doc))
@@ -114,7 +114,7 @@ def attach_label(core, request: Request):
     with core.store.lock:
         doc = _intel(core, request)
         if label_id not in core.store.labels:
-            # Quirk Q11: an unknown label id is an internal server error, not a 404.
+            # docs/wire-format.md#labels: an unknown label id is an internal server error, not a 404.
             raise HttpError(guesses.UNKNOWN_LABEL_ATTACH_STATUS, {"text": "Internal Server Error"})
         core.store.attach_label(doc, label_id)
         return data_response(request, _rendered_labels(core, doc))

@@ -1,4 +1,4 @@
-"""Label endpoints (reference §6)."""
+"""Label endpoints (docs/wire-format.md#labels)."""
 
 from __future__ import annotations
 

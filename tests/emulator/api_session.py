@@ -1,4 +1,4 @@
-"""Platform session endpoints under /api/v2/session (reference §3); always {"data": ...}."""
+"""Platform session endpoints under /api/v2/session (docs/wire-format.md#authentication); always {"data": ...}."""
 
 from __future__ import annotations
 

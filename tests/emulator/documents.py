@@ -1,4 +1,4 @@
-"""Intel document and label records, and how each API family renders them (reference §4, §6)."""
+"""Intel document and label records, and how each API family renders them (docs/wire-format.md#intel-documents)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class IntelDoc:
         return self.type == "tanium-signal"
 
     def render(self, family: str) -> dict:
-        """The wire object: family "4" (threat-response) or "3" (detect3, quirk Q8 strings)."""
+        """The wire object: family "4" (threat-response) or "3" (detect3, docs/wire-format.md#base-url-api-families-and-envelope strings)."""
         mitre = self.signal.get("mitreAttack") if self.signal else None
         platforms = self.signal.get("platforms") if self.signal else None
         wire = {
@@ -123,7 +123,7 @@ class Label:
 
 
 def _as_family(value, family: str):
-    # Quirk Q8: detect3 (3.x) sends compiled/mitreAttack as JSON strings, 4.x as objects.
+    # docs/wire-format.md#base-url-api-families-and-envelope: detect3 (3.x) sends compiled/mitreAttack as JSON strings, 4.x as objects.
     if value is None or family == "4":
         return value
     return json.dumps(value, separators=(",", ":"))

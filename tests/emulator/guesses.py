@@ -3,7 +3,7 @@
 docs/wire-format.md marks these as INFERRED or UNKNOWN; when evidence turns up, one edit here changes the emulator everywhere.
 """
 
-# --- Intel documents (reference §4.1, §10) ---
+# --- Intel documents (docs/wire-format.md#intel-documents) ---
 # typeVersion for openioc/yara/signal is VERIFIED; STIX and CybOX values are UNKNOWN, so the
 # emulator reports the version the document itself declares.
 YARA_TYPE_VERSION = "3"
@@ -24,7 +24,7 @@ REJECT_RULELESS_YARA = True
 # INFERRED: a PUT only updates in place when the type is unchanged as well as the intrinsic id.
 IN_PLACE_UPDATE_NEEDS_SAME_TYPE = True
 
-# --- Lists (reference §5.1, Q7) ---
+# --- Lists (docs/wire-format.md#intel-documents, #paging) ---
 DEFAULT_LIST_LIMIT = 50  # INFERRED from the 50-row README list
 MAX_LIST_LIMIT = 500  # VERIFIED for alerts, claimed for intels; applied to every list
 
@@ -34,7 +34,7 @@ MAX_LIST_LIMIT = 500  # VERIFIED for alerts, claimed for intels; applied to ever
 DELETE_BY_QUERY_ANSWER = {}
 DELETE_STATUS = 204
 
-# --- Labels (reference §6) ---
+# --- Labels (docs/wire-format.md#labels) ---
 SEED_LABELS = (
     {"id": 1, "name": "Alpha",
      "description": "These signals have been tested and reviewed internally for syntax."},
@@ -43,13 +43,13 @@ SEED_LABELS = (
 )
 # INFERRED: label names are unique (case-insensitive); a duplicate create or rename is a conflict.
 LABEL_NAME_CONFLICT_STATUS = 409
-# VERIFIED (Q11): attaching a label id that does not exist is an internal server error.
+# VERIFIED (docs/wire-format.md#labels): attaching a label id that does not exist is an internal server error.
 UNKNOWN_LABEL_ATTACH_STATUS = 500
 
-# --- Deploy (reference §7) ---
+# --- Deploy (docs/wire-format.md#deploy-and-deployment-status) ---
 DEPLOY_TASK_TYPE = "intelDeploy"  # invented; clients must not depend on it
 
-# --- Alerts (reference §9) ---
+# --- Alerts (docs/wire-format.md#alerts) ---
 ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
 ALERT_PRIORITY = "high"
 ALERT_SEVERITY = "info"
@@ -63,6 +63,6 @@ OPENIOC_HASH_SEARCHES = {
     "sha256sum": "sha256", "sha256": "sha256",
 }
 
-# --- Sessions (reference §3) ---
+# --- Sessions (docs/wire-format.md#authentication) ---
 # UNKNOWN: the shape of GET /api/v2/session/current `data`.
 SESSION_USER_ID = 1

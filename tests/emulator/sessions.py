@@ -28,7 +28,7 @@ class SessionBook:
         if not (hmac.compare_digest(username, self.username)
                 and hmac.compare_digest(password.encode(), self.password.encode())):
             return None
-        # Tanium session strings look like "<user id>-<n>-<hex>" (reference §3.1).
+        # Tanium session strings look like "<user id>-<n>-<hex>" (docs/wire-format.md#authentication).
         token = f"{guesses.SESSION_USER_ID}-{next(self._counter)}-{secrets.token_hex(24)}"
         with self._lock:
             self._last_used[token] = time.monotonic()

@@ -1,6 +1,6 @@
 """Decide an intel document's type from its CONTENT and extract its name and intrinsic id.
 
-The extension of the upload filename is never used for the type (quirk Q5); the filename only
+The extension of the upload filename is never used for the type (docs/wire-format.md#intel-documents); the filename only
 names YARA documents.
 """
 

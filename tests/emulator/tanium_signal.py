@@ -1,4 +1,4 @@
-"""Tanium Signal documents: validate the JSON body and compile the query text (reference §5.4).
+"""Tanium Signal documents: validate the JSON body and compile the query text (docs/wire-format.md#intel-documents).
 
 Query grammar (the observed subset; the full grammar is UNKNOWN):
     expr := and_expr ("OR" and_expr)*        and_expr := term ("AND" term)*

@@ -1,5 +1,5 @@
 """Turn a create/update request into a Sniffed document: JSON signals, or raw uploads whose
-Content-Disposition names the file (reference §5.3, quirk Q2)."""
+Content-Disposition names the file (docs/wire-format.md#intel-documents)."""
 
 from __future__ import annotations
 
@@ -38,12 +38,12 @@ def upload_filename(header: str | None, require_attachment: bool) -> str:
 
 
 def yara_metadata(request: Request) -> tuple[str | None, str | None]:
-    """The `name` and `description` headers that name a YARA upload (reference §5.3)."""
+    """The `name` and `description` headers that name a YARA upload (docs/wire-format.md#intel-documents)."""
     return _one_line(request.headers.get("name")), _one_line(request.headers.get("description"))
 
 
 def _one_line(value: str | None) -> str | None:
-    # Header values cannot carry newlines (quirk Q15); a blank header counts as absent.
+    # Header values cannot carry newlines (docs/wire-format.md#intel-documents); a blank header counts as absent.
     if value is None:
         return None
     return value.strip() or None

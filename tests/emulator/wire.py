@@ -1,4 +1,4 @@
-"""Requests and responses as the route handlers see them, and the error shapes of reference §3.5."""
+"""Requests and responses as the route handlers see them, and the error shapes of docs/wire-format.md#base-url-api-families-and-envelope"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 from . import guesses
 
-JSON_TYPE = "application/json"  # exactly this, no charset (quirk Q14)
+JSON_TYPE = "application/json"  # exactly this, no charset (docs/wire-format.md#base-url-api-families-and-envelope)
 
 
 @dataclasses.dataclass
@@ -57,7 +57,7 @@ def json_response(value, status: int = 200, envelope: bool = False) -> Response:
 
 
 def data_response(request: Request, value, status: int = 200) -> Response:
-    """A success body: {"data": ...} on threat-response (4.x), bare on detect3 (quirk Q1)."""
+    """A success body: {"data": ...} on threat-response (4.x), bare on detect3 (docs/wire-format.md#base-url-api-families-and-envelope)."""
     return json_response(value, status, envelope=request.family == "4")
 
 
@@ -78,7 +78,7 @@ def no_route(path: str) -> HttpError:
 
 
 def page_window(request: Request, page_max: int = 0) -> tuple[int, int]:
-    """(rows to answer, offset) from the query; limit > 500 is a 400 (quirk Q7); `page_max` caps a page."""
+    """(rows to answer, offset) from the query; limit > 500 is a 400 (docs/wire-format.md#paging); `page_max` caps a page."""
     limit = _non_negative_int(request, "limit", guesses.DEFAULT_LIST_LIMIT)
     if limit > guesses.MAX_LIST_LIMIT:
         raise bad_request(f"limit must not be greater than {guesses.MAX_LIST_LIMIT}")

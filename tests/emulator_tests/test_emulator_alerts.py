@@ -1,4 +1,4 @@
-"""Alerts raised by deployed hash IOCs on the simulated fleet, and the alert API (reference §9)."""
+"""Alerts raised by deployed hash IOCs on the simulated fleet, and the alert API (docs/wire-format.md#alerts)."""
 
 from __future__ import annotations
 

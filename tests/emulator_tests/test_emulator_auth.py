@@ -1,4 +1,4 @@
-"""Authentication: API tokens, login sessions, idle expiry (reference §3)."""
+"""Authentication: API tokens, login sessions, idle expiry (docs/wire-format.md#authentication)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Deploy tasks and deploy status (reference §7; quirks Q9, Q10)."""
+"""Deploy tasks and deploy status (docs/wire-format.md#deploy-and-deployment-status)."""
 
 from __future__ import annotations
 

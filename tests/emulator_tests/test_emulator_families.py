@@ -1,4 +1,4 @@
-"""Path families, envelopes and the routing errors (reference §2, §3.5, quirks Q1, Q2, Q8, Q14)."""
+"""Path families, envelopes and the routing errors (docs/wire-format.md#base-url-api-families-and-envelope, #intel-documents)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_both_mode_shares_one_store_and_renders_per_family(make_server):
     created = api3.data(api3.post("/intels", json=json.loads(SIGNAL.read_text())))
     as3 = api3.data(api3.get(f"/intels/{created['id']}"))
     as4 = api4.data(api4.get(f"/intels/{created['id']}"))
-    # Quirk Q8: detect3 sends compiled/mitreAttack as JSON strings, threat-response as objects.
+    # docs/wire-format.md#base-url-api-families-and-envelope: detect3 sends compiled/mitreAttack as JSON strings, threat-response as objects.
     assert isinstance(as3["compiled"], str) and isinstance(as3["mitreAttack"], str)
     assert json.loads(as3["compiled"]) == as4["compiled"]
     assert json.loads(as3["mitreAttack"]) == as4["mitreAttack"]

@@ -1,4 +1,4 @@
-"""Creating intel: typing by content, names and intrinsic ids, refusals (reference §4, §5.3, §5.4)."""
+"""Creating intel: typing by content, names and intrinsic ids, refusals (docs/wire-format.md#intel-documents)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Updating, deleting and listing intel (reference §5.1, §5.2, §5.6, §5.7; quirks Q3, Q7)."""
+"""Updating, deleting and listing intel (docs/wire-format.md#intel-documents, #paging)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Labels and their attachment to intel (reference §6; quirk Q11)."""
+"""Labels and their attachment to intel (docs/wire-format.md#labels)."""
 
 from __future__ import annotations
 

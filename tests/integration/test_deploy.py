@@ -1,4 +1,4 @@
-"""intel_deploy and intel_status_info through ansible-playbook against the emulator (reference §7)."""
+"""intel_deploy and intel_status_info through ansible-playbook against the emulator (docs/wire-format.md#deploy-and-deployment-status)."""
 
 import contextlib
 import threading
@@ -53,7 +53,7 @@ def test_wait_returns_after_the_deployment_with_the_revision_advanced(emulator, 
     assert result["status"]["current_revision"] == 1 == emulator.deploy_status()["currentRevision"]
     assert 1.5 <= result["elapsed"] < 30
     (post,) = requests_to(emulator, "POST", DEPLOY_PATH)
-    # A JSON body of `{}`: an empty JSON body is a 400 (quirk Q9).
+    # A JSON body of `{}`: an empty JSON body is a 400 (docs/wire-format.md#deploy-and-deployment-status).
     assert (post["status"], post["content_type"], post["body_size"]) == (200, "application/json", 2)
     assert len(status_reads_after_the_deploy(emulator)) >= 2
 
