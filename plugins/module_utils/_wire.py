@@ -35,9 +35,17 @@ LABELS = "labels"
 LABEL = "labels/{label_id}"
 DEPLOY = "intel/deploy"
 DEPLOY_STATUS = "intel/status"
+# INFERRED for deploy tasks (docs/wire-format.md, "Deployment finished"): the task the deploy answer
+# names is polled until its `status` is TASK_DONE; TASK_FAILED statuses end the wait with an error.
+# A server that answers TASK_UNREADABLE to the task read leaves the `intel/status` rule to decide.
+TASK = "tasks/{task_id}"
+TASK_DONE = "COMPLETED"
+TASK_FAILED = ("ERROR", "CANCELLED")
+TASK_UNREADABLE = (403, 404, 405)
 ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
-# The 3.x family updates alert state in bulk: PUT alerts/ {"state": ..., "id": [...]}.
+# 3.x alert state: PUT ALERT {"state": ...} first; where that answers 404/405, the bulk form
+# PUT alerts/ {"state": ..., "id": [...]} (docs/wire-format.md, "Alert state").
 ALERTS_BULK = "alerts/"
 
 # --- Other API families: the platform API (/api/v2, dec/v1) and quick scans ------------------------
