@@ -21,7 +21,7 @@ options:
       - How many seconds to wait at most. When they pass first, the task fails and reports the last
         status it read.
       - An expired login session during a long wait is renewed, and transient server errors are retried,
-        but no retry, pause (not even a long C(Retry-After)) or read runs past this timeout: a read at
+        but no retry, pause (not even a long C(Retry-After)) or read runs past this timeout; a read at
         its very end still gets one second, so the wait ends at most a few seconds after it.
     type: int
     default: 900
