@@ -114,10 +114,16 @@ class ThreatResponseClient:
         return self.request("GET", path, params=params)
 
     def get_or_none(self, path):
+        """The object at `path`, or None when it does not exist: a 404, or a 400 that says "not found"
+        (both answer a missing object, docs/wire-format.md "Intel documents")."""
         try:
             return self.get(path)
         except NotFoundError:
             return None
+        except ApiError as error:
+            if error.status == 400 and "not found" in error.message.lower():
+                return None
+            raise
 
     def post(self, path, json_body=None, data=None, headers=None):
         """Every POST of the collection creates something (a document, a label, a deployment)."""
@@ -129,19 +135,24 @@ class ThreatResponseClient:
     def delete(self, path, params=None):
         return self.request("DELETE", path, params=params)
 
-    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT):
+    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT, short_page_ends=False):
         """Every item of a list endpoint, page by page (`limit`/`offset`).
 
         The end is an empty page, or `meta.totalCount` items read when the server says it (4.x); never
         a short page, which a server may answer before the end (docs/wire-format.md, "Paging").
+        `short_page_ends`: lists the clients read with one GET (labels): the first request carries no
+        offset, and only a full page (or a larger `meta.totalCount`) leads to the next.
         """
         page_size = min(page_size, _wire.PAGE_LIMIT)
         offset = 0
         previous_first = None
         while True:
-            query = dict(params or {}, limit=page_size, offset=offset)
+            query = dict(params or {}, limit=page_size)
+            if offset or not short_page_ends:
+                query["offset"] = offset
             page, total = _page_and_total(self.request("GET", path, params=query, keep_meta=True))
-            if not page:
+            if not page or (short_page_ends and total is None and len(page) < page_size):
+                yield from page
                 return
             if previous_first is not None and page[0] == previous_first:
                 # A server that ignores `offset` would otherwise be paged forever.

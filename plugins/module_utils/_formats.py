@@ -111,10 +111,6 @@ class IntelDocument:
     # ParsedXml for XML types, a YaraOutline for YARA, the [(field, condition)] terms of a signal.
     parsed: object = dataclasses.field(default=None, compare=False, repr=False)
 
-    def upload_body(self) -> bytes:
-        # A signal's content is already its canonical JSON body (see _signal_document).
-        return self.content
-
     def with_intrinsic_id(self, intrinsic_id: str | None) -> IntelDocument:
         """The same document claiming the server's stored intrinsic id, so a PUT updates in place
         instead of creating a new document (reference §5.6). None drops a signal's "id"."""
@@ -124,11 +120,8 @@ class IntelDocument:
             name = _yara_name(intrinsic_id, self.source)
             return dataclasses.replace(self, name=name, intrinsic_id=name, upload_filename=name)
         if self.type == "tanium-signal":
-            body = load_json(self.content)
-            body.pop("id", None)
-            if intrinsic_id is not None:
-                body["id"] = intrinsic_id
-            return parse_document(signal_bytes(body), self.source, self.type)
+            # A signal PUT updates in place whatever its server-side id; the body carries none.
+            return self
         if not isinstance(intrinsic_id, str) or not intrinsic_id.strip():
             raise IntelFormatError(self.source, f"cannot set the intrinsic id to {intrinsic_id!r}")
         try:
@@ -270,18 +263,17 @@ def _is_stix2_object(item: dict) -> bool:
 
 def _signal_document(data: dict, source: str) -> IntelDocument:
     found_terms = check_signal(data)
-    # The body OpenCTI sends ({"name","description","platforms","contents"}, reference §5.4) plus the
-    # optional fields of a stored signal.
+    # Exactly the body public clients send (docs/wire-format.md, "Tanium Signals"): a file's `id`,
+    # `syntax_version` or `mitreAttack` is not uploaded, so the name is the signal's identity.
     body = {
         "name": data["name"],
         "description": data.get("description") or "",
         "platforms": list(data["platforms"]),
         "contents": data["contents"],
     }
-    body.update({key: data[key] for key in ("id", "syntax_version", "mitreAttack") if data.get(key) is not None})
     content = signal_bytes(body)
     return _document(content, "tanium-signal", "1.0", body["name"], body["description"],
-                     body.get("id", body["name"]), source, "", tuple(body["platforms"]), parsed=found_terms)
+                     body["name"], source, "", tuple(body["platforms"]), parsed=found_terms)
 
 
 def _yara_document(content: bytes, text: str, source: str, yara_name: str | None) -> IntelDocument:

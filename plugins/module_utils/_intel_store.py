@@ -24,24 +24,34 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
 
 
 class IntelStore:
-    """Intel documents and labels on one server, through one client."""
+    """Intel documents and labels on one server, through one client.
 
-    def __init__(self, client):
+    Documents are created through an `api-client` source named `source_name` (found or created once
+    per store), as the public clients do; the source marks each document as this collection's from
+    its creation on, so a run killed before labelling leaves nothing purge cannot find.
+    """
+
+    def __init__(self, client, source_name=_wire.DEFAULT_SOURCE_NAME):
         self.client = client
+        self.source_name = source_name
         self._labels = None
         self._labels_lock = threading.RLock()
+        self._source_ids = None
+        self._label_update_form = None  # the label update path that worked in this run
 
     # -- reads --------------------------------------------------------------------------------
 
     def get_intel(self, intel_id):
         """The document with that id, or None."""
-        return self.client.get_or_none(self.client.api_path(_wire.INTEL, intel_id=intel_id))
+        return self._with_label_ids(self.client.get_or_none(self.client.api_path(_wire.INTEL, intel_id=intel_id)))
 
     def with_contents(self, document):
         """A signal with its `contents`, which list answers may leave out (reference §4.2: seen on single GET)."""
         if document is None or document.get("type") != "tanium-signal" or "contents" in document:
             return document
-        return self.get_intel(document["id"]) or document
+        fetched = self.client.get_or_none(self.client.api_path(_wire.INTEL, intel_id=document["id"]))
+        # What the listing said (e.g. label ids filled in from filtered listings) stays unless re-read.
+        return document if fetched is None else dict(document, **fetched)
 
     def find_document(self, desired):
         """The server document `desired` (a DesiredIntel) is, or None: the one lookup of a single document.
@@ -62,8 +72,19 @@ class IntelStore:
             # The name may have changed since the upload: the intrinsic id is what identifies it.
             same_type = list(self.list_intels(intel_type=_formats.server_type_filter(document.type)))
             if any(doc.get("intrinsicId") == intrinsic for doc in same_type):
-                return self.with_contents(single_match(desired, same_type))
-        return self.with_contents(single_match(desired, by_name))
+                return self._complete(single_match(desired, same_type))
+        return self._complete(single_match(desired, by_name))
+
+    def _complete(self, document):
+        """A listed document with what list answers may leave out: a signal's contents, the label ids."""
+        return self._with_label_ids(self.with_contents(document))
+
+    def _with_label_ids(self, document):
+        """4.x may leave `labelIds` out of intel objects: then the document's label list says them."""
+        if document is not None and "labelIds" not in document:
+            labels = self.client.get(self.client.api_path(_wire.INTEL_LABELS, intel_id=document["id"]))
+            document = dict(document, labelIds=_label_ids(labels) or [])
+        return document
 
     def list_intels(self, name=None, intel_type=None, label_id=None, page_size=_wire.PAGE_LIMIT):
         """Every document matching the filters, all pages. `name` matches exactly.
@@ -82,11 +103,25 @@ class IntelStore:
             if name is None or intel.get("name") == name:
                 yield intel
 
+    def fill_label_ids(self, documents, label_ids):
+        """Give listed documents that lack `labelIds` (4.x may leave it out) their labels among `label_ids`.
+
+        One `labelId`-filtered listing per label in play, never a request per document; labels not in
+        play stay unknown, which is all a set needs to decide membership, purge and label changes.
+        """
+        lacking = [document for document in documents if "labelIds" not in document]
+        if not lacking:
+            return
+        members = {label_id: {document["id"] for document in self.list_intels(label_id=label_id)}
+                   for label_id in sorted(set(label_ids))}
+        for document in lacking:
+            document["labelIds"] = [label_id for label_id, ids in members.items() if document["id"] in ids]
+
     def labels(self):
-        """All labels, read once per store: {casefolded name: label}."""
+        """All labels, read once per store: {casefolded name: label}. One GET unless the page was full."""
         with self._labels_lock:
             if self._labels is None:
-                listing = self.client.paginate(self.client.api_path(_wire.LABELS))
+                listing = self.client.paginate(self.client.api_path(_wire.LABELS), short_page_ends=True)
                 self._labels = {str(label.get("name", "")).casefold(): label for label in listing}
             return self._labels
 
@@ -97,10 +132,37 @@ class IntelStore:
     def label_names_by_id(self):
         return {label["id"]: label["name"] for label in self.labels().values()}
 
+    def own_source_ids(self, create=False):
+        """Ids of this store's source (several if concurrent runs each created one); creates it if asked."""
+        with self._labels_lock:
+            if self._source_ids is None:
+                listing = as_list(self.client.get(self.client.api_path(_wire.SOURCES)))
+                self._source_ids = sorted(source["id"] for source in listing if source.get("name") == self.source_name)
+            if not self._source_ids and create:
+                self._source_ids = [self._create_source()["id"]]
+            return list(self._source_ids)
+
+    def _create_source(self):
+        path = self.client.api_path(_wire.SOURCES)
+        body = {"type": _wire.SOURCE_TYPE, "name": self.source_name, "description": _wire.SOURCE_DESCRIPTION}
+        try:
+            return self.client.post(path, json_body=body)
+        except (WriteOutcomeUnknown, ApiError):
+            # Lost answer, or another run created it meanwhile: the listing tells.
+            listing = as_list(self.client.get(path))
+            existing = sorted((source for source in listing if source.get("name") == self.source_name),
+                              key=lambda source: source["id"])
+            if not existing:
+                raise
+            return existing[0]
+
     # -- writes (only through _intel_apply) ----------------------------------------------------
 
     def create_intel(self, document, description=None):
-        return self.client.post(self.client.api_path(_wire.INTELS), **_upload(document, description))
+        """Create through this store's source (docs/wire-format.md, "Sources")."""
+        source_id = self.own_source_ids(create=True)[0]
+        path = self.client.api_path(_wire.SOURCE_INTELS, source_id=source_id)
+        return self.client.post(path, **_upload(document, description))
 
     def update_intel(self, intel_id, document, description=None):
         return self.client.put(self.client.api_path(_wire.INTEL, intel_id=intel_id), **_upload(document, description))
@@ -115,7 +177,14 @@ class IntelStore:
     def attach_label(self, intel_id, label_id):
         """Attach one label; returns the document's label ids afterwards."""
         path = self.client.api_path(_wire.INTEL_LABELS, intel_id=intel_id)
-        return _label_ids(self.client.put(path, json_body={"id": label_id}))
+        try:
+            return _label_ids(self.client.put(path, json_body={"id": label_id}))
+        except ApiError as error:
+            if error.status != _wire.UNKNOWN_LABEL_STATUS:
+                raise
+            raise ApiError(error.method, error.path, error.status,
+                           f"the server does not know label id {label_id} (it answers {error.status} for an "
+                           "unknown label): it was probably deleted while this task ran; run the task again") from None
 
     def detach_label(self, intel_id, label_id):
         path = self.client.api_path(_wire.INTEL_LABEL, intel_id=intel_id, label_id=label_id)
@@ -155,6 +224,23 @@ class IntelStore:
             return self.find_label(name)
 
     def update_label(self, label_id, fields):
+        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md, "Labels"); the form that worked is kept."""
+        if self._label_update_form is None:
+            try:
+                answer = self._put_label(_wire.LABEL_UPDATE_BY_PATH, label_id, fields)
+            except ApiError as error:
+                if error.status not in _wire.MISSING_FORM_STATUSES:
+                    raise
+                self._label_update_form = _wire.LABEL_UPDATE_BY_QUERY
+            else:
+                self._label_update_form = _wire.LABEL_UPDATE_BY_PATH
+                return answer
+        return self._put_label(self._label_update_form, label_id, fields)
+
+    def _put_label(self, form, label_id, fields):
+        if form == _wire.LABEL_UPDATE_BY_QUERY:
+            return self.client.request("PUT", self.client.api_path(_wire.LABELS), params={"id": label_id},
+                                       json_body=fields)
         return self.client.put(self.client.api_path(_wire.LABEL, label_id=label_id), json_body=fields)
 
     def delete_label(self, label_id):
@@ -205,11 +291,9 @@ def upload_header_problem(document, description):
 
 
 def content_disposition(filename):
-    """`attachment; filename=x` as the verified clients send it; quoted only when x needs quoting."""
-    if re.fullmatch(r"[A-Za-z0-9._+-]+", filename):
-        return f"attachment; filename={filename}"
-    escaped = filename.replace("\\", "\\\\").replace('"', '\\"')
-    return f'attachment; filename="{escaped}"'
+    """`attachment; filename=x`, never quoted, as every public client sends it (spaces included); the
+    formats layer keeps `"`, `\\`, `/` and `;` out of upload names, so the value always parses."""
+    return f"attachment; filename={filename}"
 
 
 def _label_ids(response):

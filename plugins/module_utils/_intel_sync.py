@@ -81,18 +81,53 @@ class SyncError(ThreatResponseError):
         super().__init__(message)
 
 
+class Ownership:
+    """Whether a server document is this task's: it carries the managed label, or it was created through
+    the task's source (so a document created but not yet labelled, by a killed run, is still this task's)."""
+
+    def __init__(self, store, managed_ids, managed_label):
+        self.store = store
+        self.managed_ids = managed_ids
+        self.managed_label = managed_label
+        self._source_ids = None
+
+    def labelled(self, document):
+        return bool(self.managed_ids & set(document.get("labelIds") or ()))
+
+    def __call__(self, document):
+        if self.labelled(document):
+            return True
+        if self._source_ids is None:
+            # Read only when needed (purge, or copies to resolve): a warm run without purge skips it.
+            self._source_ids = set(self.store.own_source_ids())
+        return document.get("sourceId") in self._source_ids
+
+    def whose(self, document):
+        if self.labelled(document):
+            return f"labelled {self.managed_label}"
+        if self(document):
+            return f"created through source {self.store.source_name!r}, not yet labelled"
+        return "other content, not managed by this task"
+
+
 def plan_sync(store, items, managed_label, purge):
     """Plan every item, then add a delete item per managed document no longer listed; returns all items.
 
     Copies of a document that this collection made (interrupted or overlapping runs) are resolved: the
     oldest is kept and a delete item is added for each other copy.
     """
-    listing = IdentityIndex(list(store.list_intels()))
+    documents = list(store.list_intels())
     label_names = store.label_names_by_id()
+    by_name = {name.casefold(): label_id for label_id, name in label_names.items()}
     managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
+    in_play = managed_ids | {by_name[name.casefold()] for item in items for name in item.desired.labels or ()
+                             if name.casefold() in by_name}
+    store.fill_label_ids(documents, in_play)
+    listing = IdentityIndex(documents)
+    ours = Ownership(store, managed_ids, managed_label)
     kept_ids, extra = set(), []
     for item in items:
-        current, copies = _one_of(item.desired, listing.all_matches(item.desired), managed_ids, managed_label)
+        current, copies = _one_of(item.desired, listing.all_matches(item.desired), ours)
         current = store.with_contents(current)
         labels = item.desired.labels
         if labels is None:
@@ -103,36 +138,28 @@ def plan_sync(store, items, managed_label, purge):
         item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, label_names)
         kept_ids.update(document["id"] for document in ([current] if current else []) + copies)
         extra.extend(_delete_item(document, label_names) for document in copies)
-    purged = list(_purge_items(listing, label_names, managed_ids, kept_ids)) if purge else []
+    purged = list(_purge_items(listing, label_names, ours, kept_ids)) if purge else []
     return list(items) + extra + purged
 
 
-def _one_of(desired, matches, managed_ids, managed_label):
+def _one_of(desired, matches, ours):
     """(the document to keep, the copies to delete) among the server documents that are `desired`.
 
-    Copies are resolved only when each is this collection's: it carries the managed label, or holds
-    exactly the content this run would upload (a create whose answer was lost, or a run killed before
-    labelling). Otherwise the error names each copy, so the user can delete the right one.
+    Copies are resolved only when each is this collection's: it carries the managed label, came from
+    the task's source, or holds exactly the content this run would upload (a create whose answer was
+    lost). Otherwise the error names each copy, so the user can delete the right one.
     """
     if len(matches) <= 1:
         return (matches[0] if matches else None), []
-    ours = [doc for doc in matches if managed_ids & set(doc.get("labelIds") or ()) or same_content(desired, doc)]
-    if len(ours) < len(matches):
-        described = "; ".join(f"id {doc['id']} ({_whose(doc, managed_ids, managed_label)}, updated "
-                              f"{doc.get('updatedAt') or 'at an unknown time'})"
+    if not all(ours(doc) or same_content(desired, doc) for doc in matches):
+        described = "; ".join(f"id {doc['id']} ({ours.whose(doc)}, updated {doc.get('updatedAt') or 'at an unknown time'})"
                               for doc in sorted(matches, key=lambda doc: doc["id"]))
         raise DuplicateIntelError(
             f"{len(matches)} documents on the server are {desired.display_name!r} ({desired.type}): {described}. "
             "This task deletes only copies it made; delete the one that should go, e.g. with "
             "tanium.threat_response.intel and `id: <id>`, `state: absent`, then run again.")
-    keep = min(matches, key=lambda doc: (not managed_ids & set(doc.get("labelIds") or ()), doc["id"]))
+    keep = min(matches, key=lambda doc: (not ours.labelled(doc), doc["id"]))
     return keep, [doc for doc in matches if doc["id"] != keep["id"]]
-
-
-def _whose(document, managed_ids, managed_label):
-    if managed_ids & set(document.get("labelIds") or ()):
-        return f"labelled {managed_label}"
-    return "other content, not managed by this task"
 
 
 def _delete_item(document, label_names):
@@ -141,9 +168,9 @@ def _delete_item(document, label_names):
     return SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
 
 
-def _purge_items(listing, label_names, managed_ids, kept_ids):
+def _purge_items(listing, label_names, ours, kept_ids):
     for document in listing.documents:
-        if document["id"] not in kept_ids and managed_ids & set(document.get("labelIds") or ()):
+        if document["id"] not in kept_ids and ours(document):
             yield _delete_item(document, label_names)
 
 

@@ -31,8 +31,21 @@ INTEL_DELETE = "intels/"
 INTEL_LABELS = "intels/{intel_id}/labels"
 INTEL_LABEL = "intels/{intel_id}/labels/{label_id}"
 LABELS = "labels"
-# INFERRED: label update and delete by id are seen only in the legacy Detect API.
+# UNKNOWN: no public client updates a label by path; one (Splunk's Detect connector) sends `PUT labels?id=`.
+# Label update tries the path form first and falls back to the query form on these statuses.
 LABEL = "labels/{label_id}"
+LABEL_UPDATE_BY_PATH, LABEL_UPDATE_BY_QUERY = "path", "query"
+MISSING_FORM_STATUSES = (404, 405)
+# An unknown label id on attach answers 500, not 404 (docs/wire-format.md, "Labels").
+UNKNOWN_LABEL_STATUS = 500
+# Documents are created through an `api-client` source, as every public client that creates intel does.
+SOURCES = "sources"
+SOURCE_INTELS = "sources/{source_id}/intels"
+SOURCE_TYPE = "api-client"
+DEFAULT_SOURCE_NAME = "tanium.threat_response"
+# intel_sync: one source per managed label, so purge of one set never touches another set's documents.
+SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"
+SOURCE_DESCRIPTION = "Intel managed as code by the Ansible collection tanium.threat_response."
 DEPLOY = "intel/deploy"
 DEPLOY_STATUS = "intel/status"
 # INFERRED for deploy tasks (docs/wire-format.md, "Deployment finished"): the task the deploy answer

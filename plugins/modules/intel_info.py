@@ -136,11 +136,16 @@ intels:
       type: int
       sample: 2
     source_id:
-      description: Id of the intel source (1 for uploads, 2 for Tanium signals on the servers seen so far).
+      description:
+        - Id of the intel source. Documents this collection creates come from its C(api-client) source
+          (C(tanium.threat_response), or C(tanium.threat_response: <managed label>) for M(tanium.threat_response.intel_sync)).
       type: int
       sample: 1
     label_ids:
-      description: Ids of the labels attached to the document.
+      description:
+        - Ids of the labels attached to the document.
+        - Where the server leaves them out of intel objects (some 4.x versions), they are learned from one
+          listing filtered by each label, not from one request per document.
       type: list
       elements: int
       sample: [1, 16]
@@ -191,7 +196,10 @@ def list_matching(module):
                 if params["name"] in (None, intel.get("name"))
                 and (params["type"] is None or matches_server_type(params["type"], str(intel.get("type")))))
     # islice stops before the generator asks the server for a page it does not need.
-    return dict(changed=False, intels=[to_record(intel) for intel in islice(matching, params["limit"])])
+    intels = list(islice(matching, params["limit"]))
+    if any("labelIds" not in intel for intel in intels):
+        store.fill_label_ids(intels, [label["id"] for label in store.labels().values()])
+    return dict(changed=False, intels=[to_record(intel) for intel in intels])
 
 
 def main():

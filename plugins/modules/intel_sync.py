@@ -296,6 +296,7 @@ failures:
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
     applicability_reports,
@@ -327,7 +328,7 @@ def sync(module):
         raise InvalidInput("no documents given: documents and paths are both empty")
     desired = read_entries(entries, params["max_size"], params["labels"])
     reports = applicability_reports(desired, params["applicability"])
-    store = IntelStore(module.client)
+    store = IntelStore(module.client, _wire.SYNC_SOURCE_NAME.format(managed_label=params["managed_label"]))
     items = plan_sync(store, [SyncItem(*pair) for pair in zip(desired, reports)], params["managed_label"],
                       params["purge"])
     for warning in applicability_warnings((item.desired.document, item.report, item.change.action in (CREATE, UPDATE))

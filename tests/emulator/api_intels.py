@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import guesses
+from . import guesses, strict
 from .documents import IntelDoc
 from .sniff import Sniffed
 from .uploads import sniff_request, yara_metadata
 from .wire import (HttpError, Request, bad_request, data_response, empty_response, int_values,
-                   list_response, not_found, page_window)
+                   json_response, list_response, not_found, page_window)
 
 
 def list_intels(core, request: Request):
@@ -30,13 +30,19 @@ def list_intels(core, request: Request):
                 continue
             matched += 1
             if offset < matched <= offset + limit:
-                page.append(doc.render(request.family))
+                page.append(_render(core, request, doc))
     return list_response(request, page, matched)
 
 
 def get_intel(core, request: Request):
     with core.store.lock:
-        return data_response(request, _intel(core, request).render(request.family))
+        try:
+            doc = _intel(core, request)
+        except HttpError as error:
+            # Some servers answer a missing document with 400 "... not found" instead of 404.
+            error.status = core.config.missing_intel_status
+            raise
+        return data_response(request, _render(core, request, doc))
 
 
 def create_intel(core, request: Request):
@@ -46,17 +52,21 @@ def create_intel(core, request: Request):
         if source_id not in core.store.sources:
             raise not_found(f"Source {source_id}")
     sniffed = _sniff(core, request)
+    if core.config.strict:
+        strict.check_intel_write(request, sniffed.type, source_scoped="source" in request.params)
     if sniffed.type == "tanium-signal" and "source" not in request.params:
         source_id = guesses.SIGNAL_SOURCE_ID
     doc = core.store.add_intel(sniffed, source_id)
     with core.store.lock:
-        return data_response(request, doc.render(request.family))
+        return data_response(request, _render(core, request, doc))
 
 
 def update_intel(core, request: Request):
     with core.store.lock:
         stored = _intel(core, request)
     sniffed = _sniff(core, request)
+    if core.config.strict:
+        strict.check_intel_write(request, sniffed.type, source_scoped=False)
     with core.store.lock:
         if core.store.intels.get(stored.id) is not stored:
             raise not_found(f"Intel doc {stored.id}")
@@ -68,11 +78,11 @@ def update_intel(core, request: Request):
                 sniffed = dataclasses.replace(sniffed, name=name or stored.name,
                                               description=description or stored.description)
             core.store.update_intel(stored, sniffed)
-            return data_response(request, stored.render(request.family))
+            return data_response(request, _render(core, request, stored))
     # Quirk Q3: a different intrinsic id makes a NEW document instead of an update.
     doc = core.store.add_intel(sniffed, stored.source_id)
     with core.store.lock:
-        return data_response(request, doc.render(request.family))
+        return data_response(request, _render(core, request, doc))
 
 
 def delete_intels_by_query(core, request: Request):
@@ -81,7 +91,7 @@ def delete_intels_by_query(core, request: Request):
         raise bad_request("id is required, e.g. ?id=12")
     if not core.store.delete_intels(ids):
         raise not_found(f"Intel doc {', '.join(map(str, ids))}")
-    return empty_response(guesses.DELETE_STATUS)
+    return json_response(guesses.DELETE_BY_QUERY_ANSWER)
 
 
 def delete_intel(core, request: Request):
@@ -158,6 +168,13 @@ def _intel(core, request: Request) -> IntelDoc:
     if doc is None:
         raise not_found(f"Intel doc {doc_id}")
     return doc
+
+
+def _render(core, request: Request, doc: IntelDoc) -> dict:
+    wire = doc.render(request.family)
+    if core.config.label_ids_absent and request.family == "4":
+        del wire["labelIds"]
+    return wire
 
 
 def _rendered_labels(core, doc: IntelDoc) -> list[dict]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from . import guesses
-from .wire import (HttpError, Request, bad_request, data_response, empty_response, list_response, not_found,
-                   page_window)
+from . import guesses, strict
+from .wire import (HttpError, Request, bad_request, data_response, empty_response, int_values, list_response,
+                   not_found, page_window)
 
 
 def list_labels(core, request: Request):
+    if core.config.strict:
+        strict.check_label_listing(request)
     limit, offset = page_window(request, core.config.list_page_max)
     with core.store.lock:
         labels = sorted(core.store.labels.values(), key=lambda label: label.id)
@@ -29,9 +31,24 @@ def create_label(core, request: Request):
 
 
 def update_label(core, request: Request):
+    """`PUT labels/{id}`; strict mode answers as a server without it (no public client sends it)."""
+    if core.config.strict:
+        strict.refuse_label_path_update(request)
+    return _update(core, request, request.int_param("id"))
+
+
+def update_label_by_query(core, request: Request):
+    """`PUT labels?id=<id>`, the form one public client (Splunk's Detect connector) sends."""
+    ids = int_values(request, "id")
+    if len(ids) != 1:
+        raise bad_request("exactly one id is required, e.g. ?id=12")
+    return _update(core, request, ids[0])
+
+
+def _update(core, request: Request, label_id: int):
     name, description = _fields(request, name_required=False)
     with core.store.lock:
-        label = _label(core, request)
+        label = _label_by_id(core, label_id)
         if name is not None:
             _refuse_duplicate(core, name, other_than=label.id)
         core.store.update_label(label, name, description)
@@ -66,7 +83,10 @@ def _refuse_duplicate(core, name: str, other_than: int | None = None) -> None:
 
 
 def _label(core, request: Request):
-    label_id = request.int_param("id")
+    return _label_by_id(core, request.int_param("id"))
+
+
+def _label_by_id(core, label_id: int):
     label = core.store.labels.get(label_id)
     if label is None:
         raise not_found(f"Label {label_id}")

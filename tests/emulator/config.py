@@ -12,7 +12,8 @@ ALERT_UPDATES_3X = ("applied", "bulk_only", "ignored")
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
                     "question_delay": float, "result_page_max": int, "list_page_max": int,
-                    "tasks_readable": bool}
+                    "tasks_readable": bool, "strict": bool, "label_ids_absent": bool,
+                    "missing_intel_status": int}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -50,6 +51,13 @@ class EmulatorConfig:
     # 3.x alert state updates (docs/wire-format.md, "Alert state"): "applied"; "bulk_only" (the per-id
     # PUT answers 404); "ignored" (both forms answer 200 with the new state but change nothing).
     alert_updates_3x: str = "applied"
+    # Strict: refuse the request forms no public client sends (tests/emulator/strict.py); integration
+    # tests run with it on, so the collection cannot drift from the evidence unnoticed.
+    strict: bool = False
+    # 4.x intel objects without `labelIds` (docs/wire-format.md, "Labels": unknown whether 4.x sends it).
+    label_ids_absent: bool = False
+    # A GET of one intel document that does not exist answers 404, or 400 "... not found" (both seen).
+    missing_intel_status: int = 404
 
     def __post_init__(self) -> None:
         version = API_VERSIONS.get(str(self.api_version))
@@ -82,6 +90,8 @@ def check_live_values(fields: dict) -> None:
         raise ValueError("expired_status must be 401 or 403")
     if "name_filter" in fields and fields["name_filter"] not in NAME_FILTERS:
         raise ValueError(f"name_filter must be one of {NAME_FILTERS}")
+    if "missing_intel_status" in fields and fields["missing_intel_status"] not in (400, 404):
+        raise ValueError("missing_intel_status must be 400 or 404")
     if "list_page_max" in fields and int(fields["list_page_max"]) < 0:
         raise ValueError("list_page_max must not be negative")
     if "result_page_max" in fields and int(fields["result_page_max"]) < 1:

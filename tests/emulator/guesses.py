@@ -28,7 +28,10 @@ IN_PLACE_UPDATE_NEEDS_SAME_TYPE = True
 DEFAULT_LIST_LIMIT = 50  # INFERRED from the 50-row README list
 MAX_LIST_LIMIT = 500  # VERIFIED for alerts, claimed for intels; applied to every list
 
-# --- Delete (reference §5.7): status UNKNOWN, 204 by analogy with alerts ---
+# --- Delete (docs/wire-format.md, "Intel documents") ---
+# `DELETE intels/?id=` answers 200 `{}` (a captured answer in a public client's tests); the status of the
+# other deletes is UNKNOWN: 204 by analogy with alerts.
+DELETE_BY_QUERY_ANSWER = {}
 DELETE_STATUS = 204
 
 # --- Labels (reference §6) ---

@@ -37,6 +37,7 @@ FAMILY_ROUTES = (
     ("POST", "/labels/?", labels.create_label),
     ("GET", "/labels/{id}", labels.get_label),
     ("PUT", "/labels/{id}", labels.update_label),
+    ("PUT", "/labels/?", labels.update_label_by_query),
     ("DELETE", "/labels/{id}", labels.delete_label),
     ("GET", "/alerts/?", alerts.list_alerts),
     ("GET", "/alerts/{id}", alerts.get_alert),

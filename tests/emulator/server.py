@@ -176,6 +176,10 @@ class EmulatorServer:
     def alerts(self) -> list[dict]:
         return self.core.snapshot_wire()["alerts"]
 
+    def sources(self) -> list[dict]:
+        with self.core.store.lock:
+            return sorted((dict(source) for source in self.core.store.sources.values()), key=lambda s: s["id"])
+
     def deploy_status(self) -> dict:
         return self.core.snapshot_wire()["status"]
 

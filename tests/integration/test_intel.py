@@ -42,8 +42,13 @@ def test_creates_one_of_each_type_then_a_rerun_changes_nothing(emulator, run_pla
     first = run_playbook(tasks)
     assert first.rc == 0, first.output
     assert [first.task(kind)["action"] for kind in ONE_OF_EACH] == ["create"] * 6
-    uploads = [entry for entry in emulator.writes() if entry["method"] == "POST"]
-    assert len(uploads) == 6
+    posts = [entry for entry in emulator.writes() if entry["method"] == "POST"]
+    # One source for the collection, found or created once, then every document created through it.
+    (source,) = [source for source in emulator.sources() if source["name"] == "tanium.threat_response"]
+    assert [entry["path"].rsplit("/v1/", 1)[1] for entry in posts][:1] == ["sources"]
+    uploads = posts[1:]
+    assert {entry["path"].rsplit("/v1/", 1)[1] for entry in uploads} == {f"sources/{source['id']}/intels"}
+    assert len(uploads) == 6 and all(intel["sourceId"] == source["id"] for intel in emulator.intels())
     stored = {intel["type"] for intel in emulator.intels()}
     assert {"openioc", "yara", "tanium-signal"} <= stored and len(emulator.intels()) == 6
     yara_upload = next(entry for entry in uploads if "MACROCHECK" in (entry["content_disposition"] or ""))

@@ -61,7 +61,7 @@ def test_connection_only_in_module_defaults_reaches_every_module(emulator, run_p
     assert run.task("intel_check")["summary"]["valid"] == 1
     reached = {(entry["method"], entry["path"].rstrip("/")) for entry in emulator.journal}
     alert_id = run.task("alert")["alert"]["id"]
-    assert {("POST", f"{V4}/labels"), ("POST", f"{V4}/intels"), ("GET", f"{V4}/intels"),
+    assert {("POST", f"{V4}/labels"), ("POST", f"{V4}/sources"), ("GET", f"{V4}/intels"),
             ("POST", f"{V4}/intel/deploy"), ("GET", f"{V4}/intel/status"), ("GET", f"{V4}/alerts"),
             ("PUT", f"{V4}/alerts/{alert_id}"), ("GET", "/api/v2/system_status"), ("POST", "/api/v2/questions"),
             ("POST", f"{V4}/on-demand-scans")} <= reached

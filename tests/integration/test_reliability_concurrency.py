@@ -52,7 +52,7 @@ def test_two_rollouts_started_together_keep_the_older_copy_of_each_document(emul
     intels = emulator.intels()
     assert len({identity(intel) for intel in intels}) == len(intels) == len(SAMPLE)
     # Both runs did create every document (the race happened), and each newer copy was deleted again.
-    creates = [entry for entry in emulator.journal if (entry["method"], entry["path"]) == ("POST", INTELS)]
+    creates = [entry for entry in emulator.journal if entry["method"] == "POST" and entry["path"].endswith("/intels")]
     assert [entry["status"] for entry in creates] == [200] * 2 * len(SAMPLE)
     warnings = [warning for run in runs
                 for warning in run.task("Make the server hold exactly the intel documents").get("warnings", [])]

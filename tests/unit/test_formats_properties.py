@@ -30,7 +30,7 @@ def parse_or_refuse(content):
         assert error.source == "fuzzed" and error.problem and "\n" not in error.problem
         return None
     assert isinstance(document, IntelDocument)
-    assert document.size == len(document.upload_body())
+    assert document.size == len(document.content)
     return document
 
 

@@ -19,25 +19,23 @@ def signal(**fields):
     return json.dumps(fields).encode()
 
 
-def test_body_is_the_documented_json_with_the_optional_fields_the_document_has():
+def test_body_is_exactly_the_four_fields_public_clients_send():
     document = parse_document((HANDWRITTEN / "formats_signal_with_id.json").read_bytes())
-    assert json.loads(document.upload_body()) == {
+    # The file's id, syntax_version and mitreAttack are not sent: no public client sends them.
+    assert json.loads(document.content) == {
         "name": "EICAR test file written",
         "description": "A file whose path contains eicar was written.",
         "platforms": ["windows", "linux", "mac"],
         "contents": "file.path contains 'eicar'",
-        "id": "ansible-test-signal-eicar-path",
-        "syntax_version": 6,
-        "mitreAttack": {"techniques": [{"id": "T1105", "name": "Ingress Tool Transfer"}]},
     }
-    assert document.upload_body() == document.content
+    assert document.intrinsic_id == "EICAR test file written"
     assert (document.upload_filename, document.content_type) == ("", "application/json")
     assert document.platforms == ("windows", "linux", "mac")
 
 
 def test_minimal_signal_gets_an_empty_description():
     document = parse_document(signal(**MINIMAL))
-    assert document.upload_body() == (
+    assert document.content == (
         b'{"name":"Eicar","description":"","platforms":["windows"],"contents":"file.path contains \'eicar\'"}')
     assert (document.description, document.platforms, document.intrinsic_id) == ("", ("windows",), "Eicar")
 
@@ -53,11 +51,11 @@ def test_the_same_signal_written_differently_gives_the_same_bytes():
 def test_non_ascii_text_is_sent_as_json_escapes():
     document = parse_document(signal(name="Caf\u00e9 \U0001f600", contents="file.path contains 'x'", platforms=["mac"]))
     assert document.name == "Caf\u00e9 \U0001f600"
-    assert document.upload_body().isascii()
+    assert document.content.isascii()
     # JSON may escape a lone surrogate, which no UTF-8 encoder accepts: escapes keep the body sendable.
     lone = parse_document(b'{"name": "x\\ud800", "contents": "file.path contains \'c\'", "platforms": ["mac"]}')
-    assert lone.upload_body() == (b'{"name":"x\\ud800","description":"","platforms":["mac"],'
-                                  b'"contents":"file.path contains \'c\'"}')
+    assert lone.content == (b'{"name":"x\\ud800","description":"","platforms":["mac"],'
+                            b'"contents":"file.path contains \'c\'"}')
 
 
 @pytest.mark.parametrize("fields, problem", [
@@ -133,20 +131,11 @@ def test_signal_fields_of_unusable_server_contents_never_equal_a_document(server
     assert signal_fields(parse_document(signal(**MINIMAL))) != signal_fields(server_contents)
 
 
-def test_with_intrinsic_id_sets_the_signal_id_and_round_trips():
-    document = parse_document((HANDWRITTEN / "formats_signal_without_id.json").read_bytes(), source="s.json")
-    kept = document.with_intrinsic_id("server-signal-id")
-    assert kept.intrinsic_id == "server-signal-id"
-    assert json.loads(kept.upload_body())["id"] == "server-signal-id"
-    assert signal_fields(kept) == signal_fields(document)
-    assert parse_document(kept.content, source="s.json") == kept
-
-
-def test_with_intrinsic_id_none_drops_the_signal_id():
-    document = parse_document((HANDWRITTEN / "formats_signal_with_id.json").read_bytes())
-    dropped = document.with_intrinsic_id(None)
-    assert "id" not in json.loads(dropped.upload_body())
-    assert dropped.intrinsic_id == "EICAR test file written"
+@pytest.mark.parametrize("server_id", ["server-signal-id", None, "Eicar"])
+def test_with_intrinsic_id_leaves_a_signal_as_it_is(server_id):
+    # A signal PUT updates in place whatever id the server keeps; the body never carries one.
+    document = parse_document(signal(**MINIMAL), source="s.json")
+    assert document.with_intrinsic_id(server_id) is document
 
 
 def test_with_intrinsic_id_equal_to_the_name_keeps_a_signal_without_id_unchanged():

@@ -49,7 +49,10 @@ def test_create_posts_once_then_attaches_the_labels(emulator, store, check_mode)
         return
     (stored,) = emulator.intels()
     assert document["id"] == stored["id"] and document["labelIds"] == stored["labelIds"]
-    assert [path for _method, path in writes(emulator)][:1] == ["intels"]
+    # The first create finds no source of the collection, creates it, and creates through it.
+    (source,) = [source for source in emulator.sources() if source["name"] == "tanium.threat_response"]
+    assert [path for _method, path in writes(emulator)][:2] == ["sources", f"sources/{source['id']}/intels"]
+    assert source["type"] == "api-client" and stored["sourceId"] == source["id"]
     team = {label["name"]: label["id"] for label in emulator.labels()}["Team"]
     assert stored["labelIds"] == [team]
 

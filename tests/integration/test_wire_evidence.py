@@ -1,0 +1,123 @@
+"""The request forms the public clients send, first, as the journal shows them (docs/wire-format.md).
+
+These run, like every integration test, against the emulator in strict mode (forms no client sends
+are refused), with a page cap of 50 and `labelIds` left out of intel objects.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "tests" / "fixtures" / "corpus"
+SIGNAL = REPO / "tests" / "fixtures" / "handwritten" / "signal_rundll32.json"
+APT18 = CORPUS / "openioc" / "APT18_0ae061d7-c624-4a84-8adf-00281b97797b.ioc"
+APT28 = CORPUS / "openioc" / "APT28_0ff58bf9-1c07-42f6-b135-b18c139f631a.ioc"
+YARA = CORPUS / "yara" / "FIN4_MACROCHECK.yara"
+API = "/plugin/products/threat-response/api/v1"
+SYNC_SOURCE = "tanium.threat_response: managed-by-ansible"
+
+
+def calls(emulator, methods=("POST", "PUT", "DELETE")):
+    return [(entry["method"], entry["path"].removeprefix(API + "/"), entry["status"])
+            for entry in emulator.journal if entry["method"] in methods]
+
+
+def sync(paths, **options):
+    return {"name": "sync", "tanium.threat_response.intel_sync": dict(documents=[{"src": str(path)} for path in paths],
+                                                                      **options)}
+
+
+def test_a_signal_is_created_through_the_sync_source_and_updated_in_place(emulator, run_playbook, tmp_path):
+    signal = tmp_path / SIGNAL.name
+    shutil.copy(SIGNAL, signal)
+    assert run_playbook([sync([signal])]).rc == 0
+    (source,) = [source for source in emulator.sources() if source["name"] == SYNC_SOURCE]
+    (stored,) = emulator.intels()
+    # Strict mode refused anything but the four fields, and signal JSON posted to intels.
+    assert calls(emulator)[:2] == [("POST", "sources", 200), ("POST", f"sources/{source['id']}/intels", 200)]
+    assert (stored["type"], stored["sourceId"], source["type"]) == ("tanium-signal", source["id"], "api-client")
+
+    body = json.loads(signal.read_text())
+    signal.write_text(json.dumps(dict(body, description="Edited.")))
+    emulator.clear_journal()
+    run = run_playbook([sync([signal])])
+    assert run.rc == 0, run.output
+    assert calls(emulator) == [("PUT", f"intels/{stored['id']}", 200)]
+    assert emulator.intels()[0]["description"] == "Edited."
+
+
+@pytest.mark.emulator(missing_intel_status=400)
+def test_a_400_that_says_not_found_is_an_absent_document(emulator, run_playbook):
+    run = run_playbook([
+        {"name": "absent", "tanium.threat_response.intel": {"id": 4242, "state": "absent"}},
+        {"name": "info", "tanium.threat_response.intel_info": {"id": 4242}},
+    ])
+    assert run.rc == 0, run.output
+    assert (run.task("absent")["changed"], run.task("absent")["action"]) == (False, "absent")
+    assert run.task("info")["intels"] == []
+    assert [entry["status"] for entry in emulator.journal if entry["path"] == f"{API}/intels/4242"] == [400, 400]
+
+
+def test_a_label_update_tries_the_path_form_then_the_query_form(emulator, run_playbook):
+    task = {"name": "label", "tanium.threat_response.label": {"name": "Alpha", "description": "Reviewed."}}
+    run = run_playbook([task])
+    assert run.rc == 0, run.output
+    (label,) = [label for label in emulator.labels() if label["name"] == "Alpha"]
+    assert label["description"] == "Reviewed."
+    # No public client updates a label by path; one sends `PUT labels?id=`: strict mode has only that.
+    updates = [(entry["path"].removeprefix(API + "/"), entry["query"], entry["status"])
+               for entry in emulator.journal if entry["method"] == "PUT"]
+    assert updates == [(f"labels/{label['id']}", {}, 404), ("labels", {"id": [str(label["id"])]}, 200)]
+    listings = [entry["query"] for entry in emulator.journal
+                if entry["method"] == "GET" and entry["path"].rstrip("/") == f"{API}/labels"]
+    assert listings == [{"limit": ["500"]}]  # one GET, no offset: the server answered less than a full page
+
+
+@pytest.mark.emulator(strict=False)
+def test_a_server_that_takes_the_path_form_gets_only_that(emulator, run_playbook):
+    run = run_playbook([{"name": "label", "tanium.threat_response.label": {"name": "Beta", "description": "New."}}])
+    assert run.rc == 0, run.output
+    assert [(entry["path"].removeprefix(API + "/"), entry["status"]) for entry in emulator.journal
+            if entry["method"] == "PUT"] == [("labels/2", 200)]
+
+
+def test_an_unknown_label_on_attach_is_reported_as_unknown(emulator, run_playbook):
+    emulator.add_fault(method="PUT", path=r"/intels/\d+/labels$", status=500, times=None)
+    run = run_playbook([sync([APT18])])
+    assert run.rc != 0
+    assert "the server does not know label id" in run.task("sync")["msg"]
+
+
+def test_label_membership_comes_from_one_filtered_listing_per_label_in_play(emulator, run_playbook):
+    task = sync([APT18, APT28, YARA], labels=["Team"])
+    assert run_playbook([task]).rc == 0
+    emulator.clear_journal()
+    again = run_playbook([task])
+    assert again.rc == 0 and again.task("sync")["changed"] is False, again.output
+    labels = {label["name"]: label["id"] for label in emulator.labels()}
+    filtered = sorted(entry["query"]["labelId"][0] for entry in emulator.journal if "labelId" in entry["query"])
+    assert filtered == sorted(str(labels[name]) for name in ("Team", "managed-by-ansible"))
+    assert not [entry for entry in emulator.journal if entry["path"].endswith("/labels")
+                and "/intels/" in entry["path"]]
+
+
+def test_a_document_created_but_never_labelled_is_purged_once_it_leaves_the_set(emulator, run_playbook):
+    # The first run creates all three; the label attach of the first fails, as after a kill before labelling.
+    emulator.add_fault(method="PUT", path=r"/intels/\d+/labels$", status=500, times=1)
+    failed = run_playbook([sync([APT18, APT28, YARA], parallel=1)])
+    assert failed.rc != 0
+    orphans = [intel for intel in emulator.intels() if not intel["labelIds"]]
+    assert len(orphans) == 1 and len(emulator.intels()) == 3
+    (source,) = [source for source in emulator.sources() if source["name"] == SYNC_SOURCE]
+    assert orphans[0]["sourceId"] == source["id"]
+
+    (failure,) = failed.task("sync")["failures"]
+    kept = [path for path in (APT18, APT28, YARA) if str(path) != failure["source"]]
+    assert len(kept) == 2
+    run = run_playbook([sync(kept, purge=True)])
+    assert run.rc == 0, run.output
+    assert [entry["id"] for entry in run.task("sync")["deleted"]] == [orphans[0]["id"]]
+    assert orphans[0]["id"] not in {intel["id"] for intel in emulator.intels()}
