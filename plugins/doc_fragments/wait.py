@@ -21,19 +21,23 @@ options:
       - How many seconds to wait at most. When they pass first, the task fails and reports the last
         status it read.
       - An expired login session during a long wait is renewed, and transient server errors are retried,
-        so the wait is bounded by this timeout rather than by the session's lifetime.
+        but no retry, pause (not even a long C(Retry-After)) or read runs past this timeout; a read at
+        its very end still gets one second, so the wait ends at most a few seconds after it.
     type: int
     default: 900
   wait_sleep:
     description:
-      - Seconds between two reads of the deployment status while waiting.
+      - Seconds between two reads of the deployment's task (and status) while waiting.
     type: int
     default: 10
 notes:
-  - "Inferred about the server (no public source states it): a deployment has finished when the status
-    shows no C(pending_revision) and a C(current_revision) past the newest one seen before the request
-    (the pending one, if another deployment was still running), or, when nothing was pending before, a
-    C(modified_at) later than both the request and the status seen before it."
+  - "Inferred for deployments (no public source states it): the deployment has finished when the server task
+    the deploy request started reads C(COMPLETED), and has failed when it reads C(ERROR) or C(CANCELLED)
+    (the task is named in the error)."
+  - "When the server will not show that task (HTTP 403, 404 or 405, or no task id), the status decides
+    instead, for the rest of the wait: no C(pending_revision) and a C(current_revision) past the newest one
+    seen before the request (the pending one, if another deployment was still running), or, when nothing
+    was pending before, a C(modified_at) later than both the request and the status seen before it."
 """
 
     # tanium.threat_response.wait.poll: modules that poll the server until something has arrived.

@@ -7,7 +7,11 @@ from __future__ import annotations
 import itertools
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
+    ApiError,
+    InvalidInput,
+    ThreatResponseError,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import (
@@ -65,7 +69,11 @@ def ensure_alert_state(client, alert_id, state, check_mode, diff):
     changed = current.get("state") != state
     after = dict(current, state=state)
     if changed and not check_mode:
-        after = _alert_in(_put_state(client, alert_id, state), alert_id) or client.get(path)
+        if client.api_version == "3":
+            after = _put_state_3x(client, alert_id, state, path)
+        else:
+            answer = client.put(path, json_body={"state": state})
+            after = _alert_in(answer, alert_id) or client.get(path)
     result = dict(changed=changed, alert=to_record(after if changed else current))
     if diff:
         header = f"alert {alert_id}"
@@ -74,11 +82,28 @@ def ensure_alert_state(client, alert_id, state, check_mode, diff):
     return result
 
 
-def _put_state(client, alert_id, state):
-    if client.api_version == "3":
-        # 3.x updates alerts only in bulk, with the ids in the body.
-        return client.put(client.api_path(_wire.ALERTS_BULK), json_body={"state": state, "id": [alert_id]})
-    return client.put(client.api_path(_wire.ALERT, alert_id=alert_id), json_body={"state": state})
+def _put_state_3x(client, alert_id, state, path):
+    """3.x: the per-id PUT, or the bulk form where that is not served; then the alert read again.
+
+    docs/wire-format.md, "Alert state": 3.x clients disagree on the form, and one sends no body at
+    all, so a server answering 200 is not taken at its word.
+    """
+    if client.learned.get("alert_state_3x") != "bulk":
+        try:
+            client.put(path, json_body={"state": state})
+            client.learned["alert_state_3x"] = "per-id"
+        except ApiError as error:
+            if error.status not in (404, 405):
+                raise
+            client.learned["alert_state_3x"] = "bulk"
+    if client.learned["alert_state_3x"] == "bulk":
+        client.put(client.api_path(_wire.ALERTS_BULK), json_body={"state": state, "id": [alert_id]})
+    after = client.get(path)
+    if not isinstance(after, dict) or after.get("state") != state:
+        seen = after.get("state") if isinstance(after, dict) else None
+        raise ThreatResponseError(f"the server accepted the new state {state!r} of alert {alert_id} but the alert"
+                                  f" still has state {seen!r} when read again; its state is unchanged")
+    return after
 
 
 def _alert_in(answer, alert_id):

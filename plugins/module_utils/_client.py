@@ -7,6 +7,7 @@ It knows nothing about intel formats; the engine and the modules build on it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 
@@ -68,6 +69,10 @@ class ThreatResponseClient:
         self._password = password
         self._session_token = api_token
         self._login_lock = threading.Lock()
+        # Per thread: the Deadline requests of this thread obey (see `within`), if any.
+        self._local = threading.local()
+        # Wire variants found out during this run (e.g. which of two paths a server serves), by name.
+        self.learned = {}
         self._policy = RetryPolicy(retries)
         self._verify = checked_verify(validate_certs, ca_path)
         self._http = requests.Session()
@@ -91,6 +96,17 @@ class ThreatResponseClient:
 
     def deploy_path(self, template, **values):
         return _wire.API_FAMILIES[_wire.DEPLOY_FAMILY][0] + "/" + template.format(**values)
+
+    @contextlib.contextmanager
+    def within(self, deadline):
+        """Requests made in this block by this thread never sleep, retry or read past `deadline`
+        (a _retry.Deadline); running out raises DeadlineExceeded naming the wait."""
+        previous = getattr(self._local, "deadline", None)
+        self._local.deadline = deadline
+        try:
+            yield deadline
+        finally:
+            self._local.deadline = previous
 
     # -- verbs ----------------------------------------------------------------------------------
 
@@ -176,23 +192,27 @@ class ThreatResponseClient:
         The one retry loop of the client, for API calls and logins alike.
         """
         attempt = 0
+        deadline = getattr(self._local, "deadline", None)
         while True:
             try:
                 response = send()
             except TransportError as failure:
                 if failure.retryable and (not creates or not failure.request_sent) and attempt < self._policy.retries:
-                    self._policy.wait(attempt)
+                    self._policy.wait(attempt, deadline=deadline, reason=failure.reason)
                     attempt += 1
                     continue
                 if creates and failure.request_sent:
                     raise WriteOutcomeUnknown(method, path, failure.reason) from None
+                if deadline is not None and deadline.remaining() <= 0:
+                    raise deadline.exceeded(failure.reason) from None
                 raise
             status = response.status_code
             if status not in RETRY_STATUSES:
                 return response
             if not creates or status in NOT_APPLIED_STATUSES:
                 if attempt < self._policy.retries:
-                    self._policy.wait(attempt, response.headers.get("Retry-After"))
+                    self._policy.wait(attempt, response.headers.get("Retry-After"), deadline,
+                                      f"{method} {path} answered HTTP {status}")
                     attempt += 1
                     continue
                 return response
@@ -204,12 +224,14 @@ class ThreatResponseClient:
         all_headers = dict(headers or {})
         if token:
             all_headers["session"] = token
+        deadline = getattr(self._local, "deadline", None)
+        timeout = self.timeout if deadline is None else deadline.request_timeout(self.timeout)
         try:
             return self._http.request(method, self.base_url + path, params=params, json=json_body, data=data,
-                                      headers=all_headers, timeout=self.timeout, verify=self._verify,
+                                      headers=all_headers, timeout=timeout, verify=self._verify,
                                       allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            reason, sent, retryable = describe_transport_failure(exc, self.base_url, self.timeout, self.ca_path)
+            reason, sent, retryable = describe_transport_failure(exc, self.base_url, round(timeout, 1), self.ca_path)
             raise TransportError(method, path, self.scrub(reason), request_sent=sent, retryable=retryable) from None
 
     def _current_token(self):
@@ -247,12 +269,20 @@ class ThreatResponseClient:
         message = server_message(response.content, self.scrub)
         if status in (401, 403):
             if self._api_token and not self._username:
-                message += (" (check that the API token is valid and not expired, and that this host's address"
-                            " is in the server's api_token_trusted_ip_address_list)")
+                message += token_refused_hint(self._api_token)
             return AuthError(method, path, status, message)
         if status == 404:
             return NotFoundError(method, path, status, message)
         return ApiError(method, path, status, message)
+
+
+def token_refused_hint(token):
+    """The likely reasons a server refuses an API token (docs/wire-format.md, "API tokens"); never
+    the token itself."""
+    missing = " (the token given has none)" if not token.startswith("token-") else ""
+    return (f" (the API token was refused; likely causes: the `token-` prefix is missing{missing}, the token"
+            " expired (7 days after it was made, by default), or this host's address is not in the token's"
+            " trusted IP list, api_token_trusted_ip_address_list)")
 
 
 def decode_body(response, keep_meta=False):

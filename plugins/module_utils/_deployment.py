@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Starting a deployment of all intel, and telling when the one a task started has finished.
 
-INFERRED (reference §7.3): no public source says how a client can tell that a deployment has
-finished, or when one document counts as deployed. The two rules below, `deployment_finished` and
-`document_deployed`, are guesses; they live only here, so one edit changes them for every module
-and role.
+INFERRED (docs/wire-format.md, "Deployment finished"): no public source says how a client can tell
+that a deployment has finished, or when one document counts as deployed. The wait polls the task
+the deploy answer names (`TaskWatch`, the way public clients wait for other tasks) and falls back
+to the status rule `deployment_finished` when the task cannot be read; `document_deployed` is a
+guess too. They live only here, so one edit changes them for every module and role.
 """
 
 from __future__ import annotations
@@ -15,26 +16,41 @@ import json
 import time
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError, TransportError
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
+    ApiError,
+    DeadlineExceeded,
+    ThreatResponseError,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._retry import Deadline
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import parse_timestamp
 
 # INFERRED: deploying touches a document's updatedAt just after stamping lastDeploymentTimestamp
 # (23 ms later in the one public sample), so a document edited within this margin after its last
 # deployment is taken for deployed.
 DEPLOYMENT_TOUCHES_UPDATED_AT = datetime.timedelta(seconds=2)
-# A status read near the end of a wait still gets this long, so it can succeed at all.
-MIN_READ_TIMEOUT = 1.0
 
 
 class DeploymentTimeout(ThreatResponseError):
     """The deployment had not finished when the wait ran out; `last_status` is the last status read."""
 
-    def __init__(self, timeout, last_status):
+    def __init__(self, timeout, last_status, task_id=None, task_status=None, reason=""):
         self.timeout = timeout
         self.last_status = last_status
-        super().__init__(f"the deployment had not finished after {timeout} seconds; last status seen: "
-                         f"{json.dumps(status_record(last_status), sort_keys=True)}")
+        task = f" (task {task_id})" if task_id is not None else ""
+        because = f" ({reason})" if reason else ""
+        seen = f"; last task status: {task_status}" if task_status else ""
+        super().__init__(f"gave up after {timeout} seconds: the deployment{task} had not finished{because}{seen}; "
+                         f"last status seen: {json.dumps(status_record(last_status), sort_keys=True)}")
+
+
+class DeploymentFailed(ThreatResponseError):
+    """The deployment's task ended in a failure status (_wire.TASK_FAILED)."""
+
+    def __init__(self, task_id, task):
+        error = task.get("error")
+        detail = "" if not error else f": {error if isinstance(error, str) else json.dumps(error, sort_keys=True)}"
+        super().__init__(f"the deployment task {task_id} ended with status {task.get('status')}{detail}")
 
 
 def deployment_finished(before, now, requested_at):
@@ -94,32 +110,62 @@ def start_deployment(client):
     return answer.get("taskId") if isinstance(answer, dict) else None
 
 
-def wait_for_deployment(client, before, requested_at, timeout, sleep, clock=time.monotonic, sleeper=time.sleep):
-    """Read the status every `sleep` seconds until the deployment is finished; returns that status.
+def wait_for_deployment(client, before, requested_at, timeout, sleep, task_id=None, clock=time.monotonic,
+                        sleeper=time.sleep):
+    """Poll every `sleep` seconds until the deployment is finished; returns the status read then.
 
-    Raises DeploymentTimeout, carrying the last status read, when `timeout` seconds pass first. Each
-    read gets at most the time left (the client's timeout is lowered for it), so slow reads do not
-    stretch the wait. An expired login or a transient 5xx during the wait is handled by the client.
+    Finished is task `task_id` at _wire.TASK_DONE, or the status rule once the task cannot be read.
+    Raises DeploymentFailed when the task fails, and DeploymentTimeout (with the last status read)
+    when `timeout` seconds pass first: no read, retry or pause of the client runs past that
+    (docs/reliability.md, "Bounded waits"). Expired logins and transient 5xx are the client's job.
     """
-    deadline = clock() + timeout
-    full_timeout, status = client.timeout, before
+    deadline = Deadline(timeout, "the deployment to finish", clock)
+    watch = TaskWatch(client, task_id)
+    status = before
     try:
-        while True:
-            client.timeout = max(MIN_READ_TIMEOUT, min(full_timeout, deadline - clock()))
-            try:
+        with client.within(deadline):
+            while True:
+                task_status = watch.read()
+                if task_status in _wire.TASK_FAILED:
+                    raise DeploymentFailed(task_id, watch.task)
+                # Read in both modes: it is what the module reports.
                 status = read_status(client)
-            except TransportError:
-                if clock() >= deadline:
-                    raise DeploymentTimeout(timeout, status) from None
+                if task_status == _wire.TASK_DONE or (task_status is None and
+                                                      deployment_finished(before, status, requested_at)):
+                    return status
+                remaining = deadline.remaining()
+                if remaining <= 0:
+                    raise DeploymentTimeout(timeout, status, task_id, watch.last)
+                sleeper(min(sleep, remaining))
+    except DeadlineExceeded as exceeded:
+        raise DeploymentTimeout(timeout, status, task_id, watch.last, exceeded.reason) from None
+
+
+class TaskWatch:
+    """Reads the deployment's task; once the server will not show it, stays out of the way."""
+
+    def __init__(self, client, task_id):
+        self.client = client
+        self.task_id = task_id
+        self.readable = task_id is not None
+        self.task = {}
+        self.last = None
+
+    def read(self):
+        """The task's status, or None when the task cannot be read (then for the rest of the wait)."""
+        if not self.readable:
+            return None
+        try:
+            task = self.client.get(self.client.deploy_path(_wire.TASK, task_id=self.task_id))
+        except ApiError as error:
+            if error.status not in _wire.TASK_UNREADABLE:
                 raise
-            if deployment_finished(before, status, requested_at):
-                return status
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise DeploymentTimeout(timeout, status)
-            sleeper(min(sleep, remaining))
-    finally:
-        client.timeout = full_timeout
+            task = None
+        if not isinstance(task, dict) or not isinstance(task.get("status"), str):
+            self.readable = False
+            return None
+        self.task, self.last = task, task["status"]
+        return self.last
 
 
 def _revision(value):

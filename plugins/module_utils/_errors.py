@@ -57,6 +57,16 @@ class TransportError(ThreatResponseError):
         super().__init__(f"{method} {path} failed: {reason}")
 
 
+class DeadlineExceeded(ThreatResponseError):
+    """A wait ran out of time; says which wait, after how long, and the last problem seen."""
+
+    def __init__(self, what, timeout, reason=""):
+        self.what = what
+        self.timeout = timeout
+        self.reason = reason
+        super().__init__(f"gave up after {timeout} seconds waiting for {what}" + (f" ({reason})" if reason else ""))
+
+
 class WriteOutcomeUnknown(ThreatResponseError):
     """A create got no clear answer (timeout, dropped connection, gateway error): it may exist now.
 

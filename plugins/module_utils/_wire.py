@@ -48,9 +48,17 @@ SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"
 SOURCE_DESCRIPTION = "Intel managed as code by the Ansible collection tanium.threat_response."
 DEPLOY = "intel/deploy"
 DEPLOY_STATUS = "intel/status"
+# INFERRED for deploy tasks (docs/wire-format.md, "Deployment finished"): the task the deploy answer
+# names is polled until its `status` is TASK_DONE; TASK_FAILED statuses end the wait with an error.
+# A server that answers TASK_UNREADABLE to the task read leaves the `intel/status` rule to decide.
+TASK = "tasks/{task_id}"
+TASK_DONE = "COMPLETED"
+TASK_FAILED = ("ERROR", "CANCELLED")
+TASK_UNREADABLE = (403, 404, 405)
 ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
-# The 3.x family updates alert state in bulk: PUT alerts/ {"state": ..., "id": [...]}.
+# 3.x alert state: PUT ALERT {"state": ...} first; where that answers 404/405, the bulk form
+# PUT alerts/ {"state": ..., "id": [...]} (docs/wire-format.md, "Alert state").
 ALERTS_BULK = "alerts/"
 
 # --- Other API families: the platform API (/api/v2, dec/v1) and quick scans ------------------------

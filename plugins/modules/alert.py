@@ -38,8 +38,10 @@ attributes:
     support: full
     description: Shows the alert's state before and after.
 notes:
-  - With O(api_version=4) the state is set with C(PUT alerts/{id}); with O(api_version=3), which has only
-    the bulk form, with C(PUT alerts/) and the id in the body.
+  - With O(api_version=4) the state is set with C(PUT alerts/{id}).
+  - With O(api_version=3) the state is set with C(PUT alerts/{id}) too, or, when the server answers 404 or 405
+    to that, with the bulk form C(PUT alerts/) and the id in the body. The alert is then read again, and the
+    task fails when the server accepted the request but the alert does not have the new state.
 seealso:
   - module: tanium.threat_response.alert_info
 """

@@ -137,7 +137,8 @@ def deploy(module):
         if not params["wait"]:
             status = read_status(client)
         else:
-            status = wait_for_deployment(client, before, requested_at, params["wait_timeout"], params["wait_sleep"])
+            status = wait_for_deployment(client, before, requested_at, params["wait_timeout"], params["wait_sleep"],
+                                         task_id=task_id)
     except DeploymentTimeout as timeout:
         module.fail_json(msg=str(timeout), changed=True, task_id=task_id, status=status_record(timeout.last_status),
                          elapsed=round(time.monotonic() - started, 1))

@@ -1,12 +1,13 @@
 """Alert endpoints (reference §9.2): list/get/delete on both families; state updates in the
-4.x shapes (single and `?id=` bulk) on threat-response and the 3.x shape on detect3."""
+4.x shapes (single and `?id=` bulk) on threat-response and the 3.x shapes (single and bulk body)
+on detect3, where `alert_updates_3x` can hide the single form or ignore updates."""
 
 from __future__ import annotations
 
 from . import guesses
 from .alerts import checked_state, select_alerts
-from .wire import (Request, bad_request, data_response, empty_response, int_values, list_response, not_found,
-                   page_window)
+from .wire import (Request, bad_request, data_response, empty_response, int_values, list_response, no_route,
+                   not_found, page_window)
 
 
 def list_alerts(core, request: Request):
@@ -24,9 +25,13 @@ def get_alert(core, request: Request):
 
 
 def update_alert(core, request: Request):
+    if request.family == "3" and core.config.alert_updates_3x == "bulk_only":
+        raise no_route(request.path)
     state = _state_from_body(request)
     with core.store.lock:
         alert = _alert(core, request.int_param("id"))
+        if _ignores_updates(core, request):
+            return data_response(request, dict(_render(core, request, alert), state=state))
         core.store.set_alert_state(alert, state)
         return data_response(request, _render(core, request, alert))
 
@@ -59,9 +64,16 @@ def _update_many(core, request: Request, ids: list[int], state: str):
         if missing:
             raise not_found(f"Alert {', '.join(map(str, missing))}")
         alerts = [core.store.alerts[i] for i in dict.fromkeys(ids)]
+        if _ignores_updates(core, request):
+            return data_response(request, [dict(_render(core, request, alert), state=state) for alert in alerts])
         for alert in alerts:
             core.store.set_alert_state(alert, state)
         return data_response(request, [_render(core, request, alert) for alert in alerts])
+
+
+def _ignores_updates(core, request: Request) -> bool:
+    """A 3.x server that answers an update as done but keeps the old state (config "ignored")."""
+    return request.family == "3" and core.config.alert_updates_3x == "ignored"
 
 
 def _state_from_body(request: Request) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 API_VERSIONS = {"3": "3", "3.x": "3", "4": "4", "4.x": "4", "both": "both"}
 NAME_FILTERS = ("substring", "exact")
+ALERT_UPDATES_3X = ("applied", "bulk_only", "ignored")
 # Fields that EmulatorServer.configure() may change while the server runs, with their types.
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
@@ -47,6 +48,9 @@ class EmulatorConfig:
     # `limit` asks (0: no cap): a server may answer fewer rows than `limit` before the end of a list
     # (docs/wire-format.md, "Paging"); clients must not take a short page for the last one.
     list_page_max: int = 0
+    # 3.x alert state updates (docs/wire-format.md, "Alert state"): "applied"; "bulk_only" (the per-id
+    # PUT answers 404); "ignored" (both forms answer 200 with the new state but change nothing).
+    alert_updates_3x: str = "applied"
     # Strict: refuse the request forms no public client sends (tests/emulator/strict.py); integration
     # tests run with it on, so the collection cannot drift from the evidence unnoticed.
     strict: bool = False
@@ -60,6 +64,8 @@ class EmulatorConfig:
         if version is None:
             raise ValueError(f"api_version must be one of {sorted(API_VERSIONS)}, not {self.api_version!r}")
         self.api_version = version
+        if self.alert_updates_3x not in ALERT_UPDATES_3X:
+            raise ValueError(f"alert_updates_3x must be one of {ALERT_UPDATES_3X}")
         if self.host not in LOOPBACK_HOSTS:
             raise ValueError(f"the emulator only listens on loopback, not {self.host!r}")
         check_live_values(vars(self))

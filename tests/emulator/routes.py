@@ -47,7 +47,8 @@ FAMILY_ROUTES = (
 FAMILY_ONLY_ROUTES = {
     "4": (("PUT", "/alerts/{id}", alerts.update_alert),
           ("PUT", "/alerts/?", alerts.update_alerts_by_query)),
-    "3": (("PUT", "/alerts/?", alerts.update_alerts_3x),),
+    "3": (("PUT", "/alerts/{id}", alerts.update_alert),
+          ("PUT", "/alerts/?", alerts.update_alerts_3x)),
 }
 # Always under threat-response, whatever the api_version (quirk Q1).
 THREAT_RESPONSE_ROUTES = (

@@ -135,7 +135,30 @@ def test_bulk_update_with_ids_in_body_on_3x(make_server):
     assert [a["state"] for a in updated] == ["suppressed", "suppressed"]
     assert "matchType" not in updated[0]  # 3.x alerts lack the 4.x fields
     assert api3.put("/alerts/", json={"state": "resolved"}).status_code == 400
-    assert api3.put(f"/alerts/{ids[0]}", json={"state": "resolved"}).status_code == 405
+    # 3.x also takes the per-id form (docs/wire-format.md, "Alert state").
+    assert api3.data(api3.put(f"/alerts/{ids[0]}", json={"state": "resolved"}))["state"] == "resolved"
+    assert next(a for a in srv.alerts() if a["id"] == ids[0])["state"] == "resolved"
+
+
+@pytest.mark.parametrize("mode", ["bulk_only", "ignored"])
+def test_3x_alert_update_modes(make_server, mode):
+    srv = make_server(api_version="both", alert_updates_3x=mode)
+    api4, api3 = Api(srv, "4"), Api(srv, "3")
+    api4.create(hash_ioc("hunt-3", {"md5": SVCHELPER_MD5}))
+    deploy(api4, 1)
+    alert_id = srv.alerts()[0]["id"]
+    per_id = api3.put(f"/alerts/{alert_id}", json={"state": "resolved"})
+    bulk = api3.put("/alerts/", json={"state": "resolved", "id": [alert_id]})
+    if mode == "bulk_only":
+        assert per_id.status_code == 404 and bulk.status_code == 200
+        assert srv.alerts()[0]["state"] == "resolved"
+    else:
+        # Both answer as done, with the new state, yet nothing changes.
+        assert api3.data(per_id)["state"] == "resolved" and api3.data(bulk)[0]["state"] == "resolved"
+        assert srv.alerts()[0]["state"] == "unresolved"
+    # 4.x is unaffected.
+    assert api4.data(api4.put(f"/alerts/{alert_id}", json={"state": "inprogress"}))["state"] == "inprogress"
+    assert srv.alerts()[0]["state"] == "inprogress"
 
 
 def test_invalid_state_and_unknown_ids_are_refused(api, hunted):

@@ -164,21 +164,53 @@ def test_an_alert_that_does_not_exist_is_a_clear_error(emulator, run_playbook):
     assert emulator.writes() == []
 
 
+def suppress_3x(alert_id, **extra):
+    return {"name": "suppress", **extra,
+            "tanium.threat_response.alert": {"id": alert_id, "state": "suppressed", "api_version": "3"}}
+
+
 @pytest.mark.emulator(api_version="both")
-def test_api_version_3_sets_the_state_with_the_bulk_body(emulator, run_playbook):
+def test_api_version_3_sets_the_state_per_id_and_reads_the_alert_again(emulator, run_playbook):
     seed_and_deploy(emulator, run_playbook, hash_ioc(HUNT_NAME, SHARED_PAIR))
     alert_id = min(alert["id"] for alert in emulator.alerts())
     emulator.clear_journal()
     run = run_playbook([
-        {"name": "suppress", "tanium.threat_response.alert": {"id": alert_id, "state": "suppressed", "api_version": "3"}},
+        suppress_3x(alert_id),
         {"name": "list", "tanium.threat_response.alert_info": {"state": ["suppressed"], "api_version": "3"}},
     ])
     assert run.rc == 0, run.output
     assert run.task("suppress")["alert"]["state"] == "suppressed"
-    assert alert_writes(emulator) == [("PUT", ALERTS_3 + "/")]
+    assert alert_writes(emulator) == [("PUT", f"{ALERTS_3}/{alert_id}")]
+    put = next(entry for entry in emulator.journal if entry["method"] == "PUT")
+    reads = [entry for entry in emulator.journal if (entry["method"], entry["path"]) == ("GET", f"{ALERTS_3}/{alert_id}")]
+    assert len(reads) == 2 and reads[1]["seq"] > put["seq"]  # before, and again after the PUT
     (listed,) = run.task("list")["alerts"]
     assert listed["id"] == alert_id and isinstance(listed["details"], dict)
     assert alert_listings(emulator, ALERTS_3)
+
+
+@pytest.mark.emulator(api_version="both", alert_updates_3x="bulk_only")
+def test_api_version_3_falls_back_to_the_bulk_body_where_the_per_id_form_is_not_served(emulator, run_playbook):
+    seed_and_deploy(emulator, run_playbook, hash_ioc(HUNT_NAME, SHARED_PAIR))
+    alert_id = min(alert["id"] for alert in emulator.alerts())
+    emulator.clear_journal()
+    run = run_playbook([suppress_3x(alert_id)])
+    assert run.rc == 0, run.output
+    assert run.task("suppress")["alert"]["state"] == "suppressed"
+    assert [(entry["method"], entry["path"], entry["status"]) for entry in emulator.writes()] == [
+        ("PUT", f"{ALERTS_3}/{alert_id}", 404), ("PUT", ALERTS_3 + "/", 200)]
+    assert next(alert for alert in emulator.alerts() if alert["id"] == alert_id)["state"] == "suppressed"
+
+
+@pytest.mark.emulator(api_version="both", alert_updates_3x="ignored")
+def test_api_version_3_fails_when_the_server_accepts_the_state_but_keeps_the_old_one(emulator, run_playbook):
+    seed_and_deploy(emulator, run_playbook, hash_ioc(HUNT_NAME, SHARED_PAIR))
+    alert_id = min(alert["id"] for alert in emulator.alerts())
+    run = run_playbook([suppress_3x(alert_id, ignore_errors=True)])
+    assert run.status("suppress") == "failed"
+    assert (f"accepted the new state 'suppressed' of alert {alert_id} but the alert still has state 'unresolved'"
+            in run.task("suppress")["msg"])
+    assert next(alert for alert in emulator.alerts() if alert["id"] == alert_id)["state"] == "unresolved"
 
 
 # Many endpoints holding one file: one deployment raises one alert on each.

@@ -73,7 +73,8 @@ def test_wait_shorter_than_the_deployment_fails_with_the_last_status(emulator, r
     run = run_playbook([dict(deploy_task(wait=True, wait_timeout=1, wait_sleep=1), ignore_errors=True)])
     assert run.status("deploy") == "failed"
     result = run.task("deploy")
-    assert "had not finished after 1 seconds" in result["msg"]
+    assert result["msg"].startswith(f"gave up after 1 seconds: the deployment (task {result['task_id']}) had not finished")
+    assert "last task status: STARTED" in result["msg"]
     assert '"pending_revision": 1' in result["msg"] and '"current_revision": 0' in result["msg"]
     assert result["changed"] is True and isinstance(result["task_id"], int)
     assert result["status"]["deployed"] is False
@@ -145,3 +146,84 @@ def test_status_info_refuses_a_name_that_two_documents_share(emulator, run_playb
     run = run_playbook([task])
     assert run.status("status") == "failed"
     assert f"ids {ids[0]}, {ids[1]}" in run.task("status")["msg"]
+
+
+# -- when a deployment has finished (docs/wire-format.md, "Deployment finished") ------------------
+
+
+def task_path(task_id):
+    return f"/plugin/products/threat-response/api/v1/tasks/{task_id}"
+
+
+def reads_after_the_deploy(emulator):
+    journal = emulator.journal
+    deploy_seq = next(entry["seq"] for entry in journal if entry["path"] == DEPLOY_PATH)
+    return [(entry["path"], entry["status"]) for entry in journal if entry["method"] == "GET" and entry["seq"] > deploy_seq]
+
+
+@pytest.mark.emulator(deploy_delay=2)
+def test_the_wait_polls_the_deploy_task_first_and_ends_when_it_is_completed(emulator, run_playbook):
+    run = run_playbook([deploy_task(wait=True, wait_sleep=1)])
+    assert run.rc == 0, run.output
+    result = run.task("deploy")
+    task = task_path(result["task_id"])
+    reads = reads_after_the_deploy(emulator)
+    assert reads[0] == (task, 200)
+    assert [path for path, _status in reads[::2]] == [task] * (len(reads) // 2)  # task, then status, each poll
+    assert reads[-1] == (STATUS_PATH, 200) and len(reads) >= 4
+    assert emulator.core.tasks.read(result["task_id"])["status"] == "COMPLETED"
+    assert result["status"]["deployed"] is True and result["status"]["current_revision"] == 1
+
+
+@pytest.mark.emulator(deploy_delay=2, tasks_readable=False)
+def test_a_task_the_server_will_not_show_leaves_the_status_rule_to_finish_the_wait(emulator, run_playbook):
+    run = run_playbook([deploy_task(wait=True, wait_sleep=1)])
+    assert run.rc == 0, run.output
+    result = run.task("deploy")
+    assert result["status"]["deployed"] is True and result["status"]["current_revision"] == 1
+    reads = reads_after_the_deploy(emulator)
+    # The task is tried once (404), then only the status is read for the rest of the wait.
+    assert reads[0] == (task_path(result["task_id"]), 404)
+    assert reads[1:] == [(STATUS_PATH, 200)] * (len(reads) - 1) and len(reads) >= 3
+
+
+@pytest.mark.emulator(deploy_delay=30)
+def test_a_deploy_task_that_ends_in_error_fails_naming_the_task(emulator, run_playbook):
+    def fail_the_task():
+        deadline = time.monotonic() + 60
+        while not requests_to(emulator, "POST", DEPLOY_PATH) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (task_id,) = emulator.core.tasks.started("intelDeploy")
+        emulator.core.tasks.update(task_id, status="ERROR", error="package build failed")
+
+    watcher = threading.Thread(target=fail_the_task, daemon=True)
+    watcher.start()
+    run = run_playbook([dict(deploy_task(wait=True, wait_sleep=1, wait_timeout=20), ignore_errors=True)])
+    watcher.join()
+    assert run.status("deploy") == "failed"
+    result = run.task("deploy")
+    assert f"deployment task {result['task_id']} ended with status ERROR: package build failed" in result["msg"]
+    assert result["changed"] is True and result["elapsed"] < 15
+
+
+@pytest.mark.emulator(deploy_delay=30)
+def test_a_wait_gives_up_at_its_timeout_even_when_the_server_asks_to_retry_much_later(emulator, run_playbook):
+    # Once the deploy is served, every read of the wait answers 503 asking to retry far past the wait.
+    def fail_every_read():
+        deadline = time.monotonic() + 60
+        while not requests_to(emulator, "POST", DEPLOY_PATH) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for path in ("intel/status$", "/tasks/"):
+            emulator.add_fault(method="GET", path=path, status=503, retry_after=100000, times=None)
+
+    watcher = threading.Thread(target=fail_every_read, daemon=True)
+    watcher.start()
+    run = run_playbook([dict(deploy_task(wait=True, wait_timeout=5, wait_sleep=1), ignore_errors=True)])
+    watcher.join()
+    assert run.status("deploy") == "failed"
+    result = run.task("deploy")
+    assert result["msg"].startswith(f"gave up after 5 seconds: the deployment (task {result['task_id']}) had not"
+                                    " finished (GET "), result["msg"]
+    assert "answered HTTP 503; the next try would be 60 seconds later" in result["msg"]
+    assert result["elapsed"] < 10  # the wait, not the 60 s a capped Retry-After would take
+    assert any(entry["status"] == 503 for entry in emulator.journal)

@@ -196,3 +196,19 @@ def test_a_url_with_user_and_password_is_refused_and_never_shown(emulator, run_v
     # The core debug line prints the option as given (documented); the environment's copy never shows.
     assert_no_secret_anywhere(run, log_file, ["pw-IN-URL-3f9c1e", "svc:pw-IN"], core_debug_lines=2)
     assert emulator.journal == []
+
+
+@pytest.mark.emulator(api_token="token-" + TOKEN)
+def test_a_refused_api_token_names_the_likely_causes_and_never_the_token(emulator, run_playbook):
+    wrong = {"bare": BAD_TOKEN, "prefixed": "token-" + BAD_TOKEN}
+    run = run_playbook([{"name": name, "ignore_errors": True,
+                         "tanium.threat_response.intel_info": {"api_token": token}} for name, token in wrong.items()])
+    for name in wrong:
+        assert run.status(name) == "failed"
+        msg = run.task(name)["msg"]
+        assert "HTTP 401" in msg and "the API token was refused; likely causes:" in msg
+        assert "the token expired (7 days after it was made, by default)" in msg
+        assert "not in the token's trusted IP list, api_token_trusted_ip_address_list" in msg
+    assert "`token-` prefix is missing (the token given has none)" in run.task("bare")["msg"]
+    assert "(the token given has none)" not in run.task("prefixed")["msg"]
+    assert BAD_TOKEN not in run.output and TOKEN not in run.output

@@ -8,10 +8,12 @@ from ansible_collections.tanium.threat_response.plugins.module_utils import _wir
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     AuthError,
+    DeadlineExceeded,
     NotFoundError,
     TransportError,
     WriteOutcomeUnknown,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._retry import Deadline
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
 DETECT3_INTELS = "/plugin/products/detect3/api/v1/intels"
@@ -227,3 +229,26 @@ def test_unreachable_server_is_a_one_line_connection_refused_error(make_client):
         make_client(url="https://127.0.0.1:9", retries=0).get(INTELS)
     message = str(caught.value)
     assert "\n" not in message and "connection refused" in message and "127.0.0.1:9" in message
+
+
+def test_a_request_within_a_deadline_gives_up_instead_of_waiting_out_a_long_retry_after(emulator, make_client):
+    emulator.add_fault(method="GET", path="/intels", action="status", status=503, retry_after=100000, times=None)
+    client = make_client(retries=5)
+    with pytest.raises(DeadlineExceeded) as caught, client.within(Deadline(5, "the intel listing")):
+        client.get(INTELS)
+    assert str(caught.value).startswith(f"gave up after 5 seconds waiting for the intel listing (GET {INTELS} "
+                                        "answered HTTP 503; the next try would be 60 seconds later)")
+    assert [entry["status"] for entry in api_requests(emulator, "/intels")] == [503]  # not retried
+    emulator.clear_faults()
+    assert client.get(INTELS) == []  # the deadline ended with the block
+
+
+def test_an_api_token_refused_names_the_likely_causes(emulator, make_client):
+    secret = "0123456789abcdef-no-prefix"
+    with pytest.raises(AuthError) as caught:
+        make_client(api_token=secret).get(INTELS)
+    message = str(caught.value)
+    assert secret not in message
+    for cause in ("`token-` prefix is missing (the token given has none)", "expired (7 days",
+                  "trusted IP list, api_token_trusted_ip_address_list"):
+        assert cause in message

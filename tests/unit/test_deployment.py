@@ -1,16 +1,19 @@
 """The inferred deployment rules (reference §7.3) and the wait loop, with a fake server and a fake clock."""
 
+import contextlib
 import datetime
 
 import pytest
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import (
+    DeploymentFailed,
     DeploymentTimeout,
     deployment_finished,
     document_deployed,
     status_record,
     wait_for_deployment,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import NotFoundError
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import (
     format_timestamp,
     parse_timestamp,
@@ -42,21 +45,36 @@ class FakeClock:
 
 
 class ScriptedServer:
-    """A client whose status reads return the scripted statuses in turn, then the last one forever."""
+    """A client whose status reads return the scripted statuses in turn, then the last one forever.
 
-    def __init__(self, *statuses):
+    `tasks`: the deployment task's statuses in turn (then the last forever); none: reading it is a 404.
+    """
+
+    def __init__(self, *statuses, tasks=()):
         self.statuses = list(statuses)
-        self.reads = 0
+        self.tasks = list(tasks)
+        self.reads = []
         self.timeout = 30
         self.timeouts = []
+        self.deadline = None
 
-    def deploy_path(self, template):
-        return "/plugin/products/threat-response/api/v1/" + template
+    def deploy_path(self, template, **values):
+        return "/plugin/products/threat-response/api/v1/" + template.format(**values)
+
+    @contextlib.contextmanager
+    def within(self, deadline):
+        self.deadline = deadline
+        yield deadline
 
     def get(self, path):
+        self.timeouts.append(self.deadline.request_timeout(self.timeout))
+        if path.endswith("/tasks/7"):
+            self.reads.append("task")
+            if not self.tasks:
+                raise NotFoundError("GET", path, 404, "Task 7 not found")
+            return self.tasks.pop(0) if len(self.tasks) > 1 else self.tasks[0]
         assert path.endswith("/intel/status")
-        self.reads += 1
-        self.timeouts.append(self.timeout)
+        self.reads.append("status")
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
 
@@ -103,7 +121,7 @@ def test_wait_returns_the_first_finished_status_reading_every_sleep_seconds():
     final = wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, clock=clock,
                                 sleeper=clock.sleep)
     assert final["currentRevision"] == 5
-    assert server.reads == 3 and clock.sleeps == [10, 10]
+    assert server.reads == ["status"] * 3 and clock.sleeps == [10, 10]
 
 
 def test_a_status_that_never_advances_times_out_with_the_last_status_seen():
@@ -112,7 +130,7 @@ def test_a_status_that_never_advances_times_out_with_the_last_status_seen():
     with pytest.raises(DeploymentTimeout) as caught:
         wait_for_deployment(server, status(4), REQUESTED_AT, timeout=25, sleep=10, clock=clock, sleeper=clock.sleep)
     # Reads at 0, 10, 20 and a last one at the deadline (25), never sleeping past it.
-    assert clock.sleeps == [10, 10, 5] and server.reads == 4
+    assert clock.sleeps == [10, 10, 5] and len(server.reads) == 4
     assert caught.value.last_status["pendingRevision"] == 5
     message = str(caught.value)
     assert "after 25 seconds" in message and '"pending_revision": 5' in message and '"deployed": false' in message
@@ -123,7 +141,7 @@ def test_a_zero_timeout_reads_once_and_never_sleeps():
     server = ScriptedServer(status(4, pending=5))
     with pytest.raises(DeploymentTimeout):
         wait_for_deployment(server, status(4), REQUESTED_AT, timeout=0, sleep=10, clock=clock, sleeper=clock.sleep)
-    assert server.reads == 1 and clock.sleeps == []
+    assert server.reads == ["status"] and clock.sleeps == []
 
 
 # -- status records and per-document state ----------------------------------------------------
@@ -166,12 +184,54 @@ def test_unparsable_timestamps_are_none(text):
     assert parse_timestamp(text) is None
 
 
-def test_each_read_of_a_wait_gets_at_most_the_time_left_and_the_client_timeout_is_restored():
+def test_each_read_of_a_wait_gets_at_most_the_time_left():
     clock, server = FakeClock(), ScriptedServer(status(4))
     with pytest.raises(DeploymentTimeout):
         wait_for_deployment(server, status(4), REQUESTED_AT, timeout=25, sleep=10, clock=clock, sleeper=clock.sleep)
-    assert server.timeouts == [25, 15, 5, 1]  # the last read, at the deadline, still gets MIN_READ_TIMEOUT
+    assert server.timeouts == [25, 15, 5, 1]  # the last read, at the deadline, still gets MIN_REQUEST_TIMEOUT
     assert server.timeout == 30
+
+
+# -- the task rule (docs/wire-format.md, "Deployment finished") ----------------------------------
+
+
+def test_the_task_decides_before_the_status_and_the_wait_ends_on_completed():
+    clock = FakeClock()
+    # The status never shows a finish: only the task can end this wait.
+    server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}, {"status": "COMPLETED"}])
+    final = wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, task_id=7, clock=clock,
+                                sleeper=clock.sleep)
+    assert final["pendingRevision"] == 5
+    assert server.reads == ["task", "status", "task", "status"] and clock.sleeps == [10]
+
+
+def test_an_unreadable_task_leaves_the_status_rule_to_decide_for_the_rest_of_the_wait():
+    clock = FakeClock()
+    server = ScriptedServer(status(4, pending=5), status(4, pending=5), status(5, modified=LATER))
+    final = wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, task_id=7, clock=clock,
+                                sleeper=clock.sleep)
+    assert final["currentRevision"] == 5
+    assert server.reads == ["task", "status", "status", "status"]  # the task is tried once only
+
+
+@pytest.mark.parametrize("failure", ["ERROR", "CANCELLED"])
+def test_a_task_that_fails_ends_the_wait_naming_the_task(failure):
+    clock = FakeClock()
+    server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}, {"status": failure, "error": "disk full"}])
+    with pytest.raises(DeploymentFailed, match=f"deployment task 7 ended with status {failure}: disk full"):
+        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, task_id=7, clock=clock,
+                            sleeper=clock.sleep)
+
+
+def test_a_timeout_names_the_task_and_its_last_status():
+    clock = FakeClock()
+    server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}])
+    with pytest.raises(DeploymentTimeout) as caught:
+        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=15, sleep=10, task_id=7, clock=clock,
+                            sleeper=clock.sleep)
+    message = str(caught.value)
+    assert message.startswith("gave up after 15 seconds: the deployment (task 7) had not finished")
+    assert "last task status: STARTED" in message and '"pending_revision": 5' in message
 
 
 def test_a_slow_status_read_over_https_ends_the_wait_near_its_timeout(emulator, make_client):
@@ -179,6 +239,6 @@ def test_a_slow_status_read_over_https_ends_the_wait_near_its_timeout(emulator, 
     emulator.add_fault(method="GET", path="/intel/status", action="delay", delay=8, times=None)
     client = make_client(retries=0)
     started = time.monotonic()
-    with pytest.raises(DeploymentTimeout, match="after 2 seconds"):
+    with pytest.raises(DeploymentTimeout, match="gave up after 2 seconds"):
         wait_for_deployment(client, status(4), REQUESTED_AT, timeout=2, sleep=1)
     assert time.monotonic() - started < 6  # a read of 8 s was cut at the 2 s left

@@ -5,10 +5,13 @@ import time
 
 import pytest
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import DeadlineExceeded
 from ansible_collections.tanium.threat_response.plugins.module_utils._retry import (
     MAX_RETRY_AFTER,
+    MIN_REQUEST_TIMEOUT,
     NOT_APPLIED_STATUSES,
     RETRY_STATUSES,
+    Deadline,
     RetryPolicy,
     parse_retry_after,
 )
@@ -72,3 +75,56 @@ def test_statuses_retried_and_those_after_which_a_create_surely_did_not_happen()
     assert RETRY_STATUSES == {429, 502, 503, 504}
     assert NOT_APPLIED_STATUSES == {429, 503}
     assert NOT_APPLIED_STATUSES < RETRY_STATUSES
+
+
+# -- deadlines (docs/reliability.md, "Bounded waits") --------------------------------------------
+
+
+class FakeClock:
+    def __init__(self, now=100.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_pause_that_would_end_past_the_deadline_is_refused_without_sleeping(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    clock = FakeClock()
+    deadline = Deadline(5, "the deployment to finish", clock)
+    with pytest.raises(DeadlineExceeded) as caught:
+        RetryPolicy(5).wait(0, "100000", deadline, "GET /x answered HTTP 503")
+    assert slept == []
+    assert str(caught.value) == ("gave up after 5 seconds waiting for the deployment to finish (GET /x answered "
+                                 "HTTP 503; the next try would be 60 seconds later)")
+
+
+def test_a_pause_within_the_deadline_is_slept(monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    deadline = Deadline(5, "a wait", FakeClock())
+    RetryPolicy(5).wait(0, "2", deadline)
+    assert slept == [2.0]
+
+
+@pytest.mark.parametrize("elapsed, client_timeout, expected", [
+    (0, 30, 5),        # cut to the time left
+    (0, 3, 3),         # a shorter client timeout stays
+    (4.5, 30, 1.0),    # never below MIN_REQUEST_TIMEOUT, so a last look can be answered
+    (9, 30, 1.0),      # past the deadline: one last look, no retry (pauses are refused)
+])
+def test_the_request_timeout_is_cut_to_the_time_left(elapsed, client_timeout, expected):
+    clock = FakeClock()
+    deadline = Deadline(5, "a wait", clock)
+    clock.now += elapsed
+    assert deadline.request_timeout(client_timeout) == expected
+    assert MIN_REQUEST_TIMEOUT == 1.0
+
+
+def test_past_the_deadline_even_a_zero_pause_is_refused():
+    clock = FakeClock()
+    deadline = Deadline(5, "a wait", clock)
+    clock.now += 5
+    with pytest.raises(DeadlineExceeded, match="gave up after 5 seconds waiting for a wait"):
+        deadline.check_pause(0.0)
