@@ -11,7 +11,7 @@ NAME_FILTERS = ("substring", "exact")
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
                     "question_delay": float, "result_page_max": int, "list_page_max": int,
-                    "tasks_readable": bool}
+                    "tasks_readable": bool, "collect_delay": float}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -46,6 +46,9 @@ class EmulatorConfig:
     # `limit` asks (0: no cap): a server may answer fewer rows than `limit` before the end of a list
     # (docs/wire-format.md, "Paging"); clients must not take a short page for the last one.
     list_page_max: int = 0
+    # File collection: a live connection turns `connected`, and a file download task completes,
+    # this many seconds after it was asked for.
+    collect_delay: float = 0.3
 
     def __post_init__(self) -> None:
         version = API_VERSIONS.get(str(self.api_version))
@@ -80,6 +83,6 @@ def check_live_values(fields: dict) -> None:
         raise ValueError("list_page_max must not be negative")
     if "result_page_max" in fields and int(fields["result_page_max"]) < 1:
         raise ValueError("result_page_max must be at least 1")
-    for name in ("deploy_delay", "latency", "session_ttl", "question_delay"):
+    for name in ("deploy_delay", "latency", "session_ttl", "question_delay", "collect_delay"):
         if name in fields and float(fields[name]) < 0:
             raise ValueError(f"{name} must not be negative")

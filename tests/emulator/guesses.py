@@ -46,6 +46,11 @@ UNKNOWN_LABEL_ATTACH_STATUS = 500
 # --- Deploy (reference §7) ---
 DEPLOY_TASK_TYPE = "intelDeploy"  # invented; clients must not depend on it
 
+# --- File collection (docs/wire-format.md "File collection") ---
+# INFERRED: which digest the evidence record's `hash` is; clients should tell by its length.
+EVIDENCE_HASH = "sha256"
+EVIDENCE_ZIP_PASSWORD = b"infected"  # confirmed (X, S4)
+
 # --- Alerts (reference §9) ---
 ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
 ALERT_PRIORITY = "high"
