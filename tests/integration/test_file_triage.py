@@ -5,23 +5,16 @@ unresolved; WIN-OPS-05 holds the same file unnoticed.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 QUESTION = ("Get Computer Name and Detected Threats Path from all machines "
             "with Detected Threats Status contains unresolved")
 INVOICE_SHA256 = "dbc912f4645bebd275452c919d07f4041721e7c5fc1be970a8c6c16de23ed233"
 HOLDERS = ["WIN-HR-03", "WIN-OPS-05", "WIN-SALES-04"]
 TR = "/plugin/products/threat-response/api/v1"
 
-pytestmark = [
-    pytest.mark.emulator(deploy_delay=0.5, question_delay=1.0),
-    # file_collect is built on its own branch; until it is merged the role cannot run.
-    pytest.mark.skipif(not (REPO / "plugins" / "modules" / "file_collect.py").exists(),
-                       reason="tanium.threat_response.file_collect is not in this tree"),
-]
+pytestmark = pytest.mark.emulator(deploy_delay=0.5, question_delay=1.0, collect_delay=0.2)
 
 
 def triage(run_playbook, tmp_path, check=False, **values):
@@ -45,6 +38,10 @@ def test_question_collect_verdict_hunt_and_a_rerun_that_changes_nothing(emulator
     assert len(collected) == 1 and collected[0].endswith("-> MALICIOUS")  # one copy of the one file
     assert sorted(line.rsplit(" ", 1)[1] for line in report if line.startswith("The hunt found")) == HOLDERS
     writes = threat_response_writes(emulator)
+    connections = [w for w in writes if "/conns/" in w[1]]
+    assert [(m, p.split("/conns/")[1].split("/")[0]) for m, p in connections] == [
+        ("POST", "connect"), ("POST", "remote:WIN-HR-03:1:"), ("DELETE", "close"), ("DELETE", "delete")]
+    assert (tmp_path / "evidence" / "WIN-HR-03" / "invoice_0423.pdf.exe.zip").stat().st_mode & 0o777 == 0o600
     assert ("POST", f"{TR}/intels") in writes and ("POST", f"{TR}/intel/deploy") in writes
     assert [e for e in emulator.journal if e["path"] == "/api/v2/parse_question"]
 
