@@ -23,4 +23,3 @@ def deploy(core, request: Request):
 def deploy_status(core, request: Request):
     with core.store.lock:
         return data_response(request, dict(core.store.deploy_status))
-
