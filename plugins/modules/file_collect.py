@@ -91,11 +91,11 @@ notes:
     module tells it by its length (MD5, SHA-1 or SHA-256)."
   - The endpoint's client id, IP address and platform for the connection come from the platform
     (C(GET /api/v2/system_status) and C(GET /plugin/products/dec/v1/endpoints)).
+  - The role C(tanium.threat_response.file_triage) runs the whole incident workflow with this module as its
+    collection step.
 seealso:
   - module: tanium.threat_response.endpoint_info
   - module: tanium.threat_response.question_info
-  - role: tanium.threat_response.file_triage
-    description: The whole incident workflow, with this module as its collection step.
 """
 
 EXAMPLES = r"""
