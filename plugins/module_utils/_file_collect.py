@@ -170,6 +170,10 @@ def _verified(archive, record):
     if record.get("hash") and not _zip_evidence.matches(local, record["hash"]):
         raise CollectError(f"evidence {record['uuid']}: the file in the zip does not have the hash Threat Response "
                            f"recorded ({record['hash']}); nothing written")
+    size = record.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size != local["size"]:
+        raise CollectError(f"evidence {record['uuid']}: the file in the zip has {local['size']} bytes, Threat Response "
+                           f"recorded {size}; nothing written")
     return local
 
 
