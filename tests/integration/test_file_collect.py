@@ -164,3 +164,11 @@ def test_unknown_host_fails_before_any_connection(emulator, run_playbook, dest):
     run = run_playbook([collect(dest=str(dest), hostname="NOPE-01")])
     assert run.rc != 0 and "0 endpoints matching NOPE-01" in run.task("collect")["msg"]
     assert emulator.writes() == []
+
+
+def test_a_download_that_is_not_the_evidence_zip_writes_nothing(emulator, run_playbook, dest):
+    emulator.add_fault(method="GET", path="/filedownload/data/", status=200, body="<html>proxy login</html>")
+    run = run_playbook([collect(dest=str(dest))])
+    assert run.rc != 0 and "not a readable zip" in run.task("collect")["msg"]
+    assert list(dest.iterdir()) == []
+    assert tr_requests(emulator)[-1] == ("DELETE", f"/conns/delete/{CID}")
