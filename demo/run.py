@@ -1,7 +1,7 @@
-"""`make demo`: start the bundled emulator, run the rollout and hash-hunt playbooks against it, stop it.
+"""`make demo`: start the bundled emulator, run the rollout, hash-hunt and file-triage playbooks against it, stop it.
 
 The emulator keeps its state and TLS files under .build/demo, so a second `make demo` talks to the
-same server state and shows an unchanged re-run: nothing uploaded, nothing deployed.
+same server state and shows an unchanged re-run: nothing uploaded, nothing deployed, nothing collected.
 """
 
 import json
@@ -26,6 +26,10 @@ SAMPLE_INTEL = [
 ]
 # Two files that two endpoints of the emulator's fleet hold (tests/emulator/fleet.json).
 HUNTED_HASHES = ["b8cf3640443c280fbfb12c279309ca09", "fa7a74457a2babb7013adedb48aae2bb"]
+TRIAGE_QUESTION = ("Get Computer Name and Detected Threats Path from all machines "
+                   "with Detected Threats Status contains unresolved")
+# invoice_0423.pdf.exe of the fleet, as an analyst's verdict would name it.
+INVOICE_SHA256 = "dbc912f4645bebd275452c919d07f4041721e7c5fc1be970a8c6c16de23ed233"
 PLAYS = [
     ("tanium.threat_response.rollout", {
         "intel_rollout_documents": [{"src": str(path)} for path in SAMPLE_INTEL],
@@ -33,6 +37,12 @@ PLAYS = [
     ("tanium.threat_response.hash_hunt", {
         "hash_hunt_name": "DEMO INCIDENT - SVCHELPER DROPPER", "hash_hunt_hashes": HUNTED_HASHES,
         "hash_hunt_wait_sleep": 1, "hash_hunt_alert_wait": 10}),
+    # The whole incident: a question finds the two endpoints whose AV reports invoice_0423.pdf.exe
+    # unresolved, one copy is collected, its hash is known bad, and the hunt finds a third endpoint.
+    ("tanium.threat_response.file_triage", {
+        "file_triage_question": TRIAGE_QUESTION, "file_triage_path_column": "Detected Threats Path",
+        "file_triage_dest": str(STATE / "evidence"), "file_triage_known_bad": [INVOICE_SHA256],
+        "file_triage_hunt_name": "DEMO INCIDENT - INVOICE DROPPER", "file_triage_wait_sleep": 1}),
 ]
 
 

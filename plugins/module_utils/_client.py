@@ -135,6 +135,10 @@ class ThreatResponseClient:
     def delete(self, path, params=None):
         return self.request("DELETE", path, params=params)
 
+    def download(self, path):
+        """GET a file: (its bytes, the response headers), with the same auth, retries and errors."""
+        return self.request("GET", path, raw=True)
+
     def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT, short_page_ends=False):
         """Every item of a list endpoint, page by page (`limit`/`offset`).
 
@@ -164,12 +168,13 @@ class ThreatResponseClient:
                 return
 
     def request(self, method, path, params=None, json_body=None, data=None, headers=None, creates=False,
-                keep_meta=False):
+                keep_meta=False, raw=False):
         """Send one API call with auth, retries and error mapping; return the unwrapped JSON (or text/None).
 
         `creates` marks a POST that creates something: it is sent again only when the server surely
         did not act on it (429, 503, or no connection made). Otherwise WriteOutcomeUnknown tells the
-        caller to look before trying again. `keep_meta` returns a 4.x list answer as (data, meta).
+        caller to look before trying again. `keep_meta` returns a 4.x list answer as (data, meta);
+        `raw` returns (body bytes, headers) undecoded.
         """
         renewed_login = False
         while True:
@@ -183,7 +188,7 @@ class ThreatResponseClient:
                 self._renew_login(token)
                 continue
             if status < 300:
-                return decode_body(response, keep_meta)
+                return (response.content, response.headers) if raw else decode_body(response, keep_meta)
             raise self._error(method, path, response)
 
     def _exchange(self, method, path, creates, send):

@@ -87,3 +87,19 @@ ERROR_PREFIX = "TSE-Error:"
 PARAMETER_KEY = "||{key}||"
 # Quick (on-demand) scans: a different path per family, relative to that family's prefix.
 SCANS = {"4": "on-demand-scans/", "3": "quick-scans/"}
+
+# --- File collection (docs/wire-format.md "File collection") -----------------------------------------
+# Threat-response family on 3.x and 4.x alike; answers carry no {"data": ...} envelope (tasks do).
+CONN_CONNECT = "conns/connect"
+CONNS = "conns"
+CONN_FILE = "conns/{cid}/file"
+CONN_CLOSE = "conns/close/{cid}"
+CONN_DELETE = "conns/delete/{cid}"
+CONN_CONNECTED = "connected"
+CONN_FAILED = ("timeout", "disconnected")
+TASK = "tasks/{task_id}"
+TASK_FAILED = ("ERROR", "CANCELLED", "FAILED")
+EVIDENCE_LIST = "filedownload"
+EVIDENCE_DATA = "filedownload/data/{uuid}"
+EVIDENCE_ZIP_PASSWORD = b"infected"
+# INFERRED: which digest the evidence's `hash` is; it is matched by its length (32, 40 or 64 hex digits).

@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         api_version=args.api_version, port=args.port, deploy_delay=args.deploy_delay,
         latency=args.latency_ms / 1000.0, session_ttl=args.session_ttl,
         expired_status=args.expired_status, name_filter=args.name_filter,
-        state_file=args.state_file, fleet=args.fleet, tls_dir=args.tls_dir, question_delay=args.question_delay)
+        state_file=args.state_file, fleet=args.fleet, tls_dir=args.tls_dir, question_delay=args.question_delay,
+        collect_delay=args.collect_delay)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--deploy-delay", type=float, default=2.0, help="seconds per deployment")
     parser.add_argument("--question-delay", type=float, default=2.0,
                         help="seconds over which the endpoints answer a platform question")
+    parser.add_argument("--collect-delay", type=float, default=0.3,
+                        help="seconds until a live connection is connected and a file download completes")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every API response")
     parser.add_argument("--session-ttl", type=float, default=300.0, help="idle seconds of a login session")
     parser.add_argument("--expired-status", type=int, default=401, choices=[401, 403])

@@ -10,6 +10,7 @@ from .clock import iso, iso_now, parse_iso
 from .config import LIVE_FIELDS, EmulatorConfig, coerce_live_values
 from .deployments import Deployer
 from .faults import FaultBook
+from .file_collection import Connections
 from .fleet import Fleet
 from .journal import Journal
 from .persistence import StateFile
@@ -37,6 +38,7 @@ class EmulatorCore:
         self.faults = FaultBook()
         self.tasks = TaskRegistry(self.store)
         self.deployer = Deployer(self.store, self.tasks, self.fleet, lambda: self.config.deploy_delay)
+        self.connections = Connections()
         self.questions = QuestionBook(self.fleet, lambda: self.config.question_delay)
 
     def start(self) -> None:

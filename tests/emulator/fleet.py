@@ -53,7 +53,10 @@ def _checked_endpoint(endpoint: dict, index: int) -> dict:
     for file in endpoint.get("files", []):
         if not isinstance(file.get("path"), str):
             raise ValueError(f"fleet endpoint {endpoint['name']}: every file needs a 'path'")
-        checked = {"path": file["path"]}
+        if not isinstance(file.get("content", ""), str):
+            raise ValueError(f"fleet file {file['path']}: 'content' must be a string")
+        # The bytes a file collection returns: `content`, or a stable stand-in (hashes then differ).
+        checked = {"path": file["path"], "content": file.get("content")}
         for kind, length in _HASH_LENGTHS.items():
             value = (file.get(kind) or "").lower()
             if value and (len(value) != length or not _HEX.fullmatch(value)):

@@ -49,6 +49,11 @@ UNKNOWN_LABEL_ATTACH_STATUS = 500
 # --- Deploy (docs/wire-format.md#deploy-and-deployment-status) ---
 DEPLOY_TASK_TYPE = "intelDeploy"  # invented; clients must not depend on it
 
+# --- File collection (docs/wire-format.md#file-collection) ---
+# INFERRED: which digest the evidence record's `hash` is; clients should tell by its length.
+EVIDENCE_HASH = "sha256"
+EVIDENCE_ZIP_PASSWORD = b"infected"  # confirmed (X, S4)
+
 # --- Alerts (docs/wire-format.md#alerts) ---
 ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
 ALERT_PRIORITY = "high"

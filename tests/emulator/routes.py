@@ -11,6 +11,7 @@ from . import api_deploy as deploy
 from . import api_intels as intels
 from . import api_labels as labels
 from . import api_session as session
+from . import file_collection
 from . import platform_api
 from . import scans
 from . import tasks
@@ -91,6 +92,8 @@ class Router:
             self._add(method, template, handler, "", needs_auth)
         for method, regex, handler in platform_api.ROUTES:
             self.routes.append(Route(method, re.compile(regex), handler, "", True))
+        for method, regex, handler in file_collection.ROUTES:
+            self.routes.append(Route(method, re.compile(PREFIXES["4"] + regex), handler, "4", True))
         for family, (method, template, handler) in SCAN_ROUTES.items():
             if config.serves_family(family):
                 self._add(method, PREFIXES[family] + template, handler, family, True)

@@ -27,6 +27,7 @@ class Store:
         self.alerts: dict[int, Alert] = {}
         self.alerted: set[tuple[str, int]] = set()  # (endpoint, intel id) pairs already alerted
         self.tasks: dict[int, dict] = {}
+        self.evidence: dict[str, dict] = {}  # collected files by uuid (file_collection.py)
         now = iso_now()
         self.deploy_status = {"createdAt": now, "modifiedAt": now, "currentRevision": 0,
                               "currentSize": 0, "pendingRevision": None, "pendingSize": None}
@@ -173,6 +174,7 @@ class Store:
                 "alerts": [dataclasses.asdict(alert) for alert in self.alerts.values()],
                 "alerted": sorted(self.alerted, key=lambda pair: (pair[1], pair[0])),
                 "tasks": [dict(task) for task in self.tasks.values()],
+                "evidence": [dict(record) for record in self.evidence.values()],
                 "deploy_status": dict(self.deploy_status),
                 "next_ids": dict(self.next_ids),
             }
@@ -186,6 +188,7 @@ class Store:
             self.alerts = {a["id"]: Alert(**a) for a in saved["alerts"]}
             self.alerted = set(map(tuple, saved["alerted"]))
             self.tasks = {t["id"]: t for t in saved["tasks"]}
+            self.evidence = {e["uuid"]: e for e in saved.get("evidence", [])}
             self.deploy_status = saved["deploy_status"]
             self.next_ids.update(saved["next_ids"])
             self._bump_ids()

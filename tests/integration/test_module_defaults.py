@@ -38,6 +38,9 @@ def every_module_tasks():
             "text": "Get Computer Name from all machines", "wait_sleep": 1}},
         {"name": "intel_scan", "tanium.threat_response.intel_scan": {
             "intel_name": "MODULE DEFAULTS HUNT", "computer_group": "All Computers"}},
+        {"name": "file_collect", "tanium.threat_response.file_collect": {
+            "hostname": "WIN-HR-03", "path": "C:\\Users\\mlee\\Downloads\\invoice_0423.pdf.exe",
+            "dest": "{{ playbook_dir }}/", "wait_sleep": 1}},
         # Not in the group (it takes no connection options): the group's defaults must not reach it.
         {"name": "intel_check", "tanium.threat_response.intel_check": {"src": str(APT18)}},
     ]
@@ -64,5 +67,5 @@ def test_connection_only_in_module_defaults_reaches_every_module(emulator, run_p
     assert {("POST", f"{V4}/labels"), ("POST", f"{V4}/sources"), ("GET", f"{V4}/intels"),
             ("POST", f"{V4}/intel/deploy"), ("GET", f"{V4}/intel/status"), ("GET", f"{V4}/alerts"),
             ("PUT", f"{V4}/alerts/{alert_id}"), ("GET", "/api/v2/system_status"), ("POST", "/api/v2/questions"),
-            ("POST", f"{V4}/on-demand-scans")} <= reached
+            ("POST", f"{V4}/on-demand-scans"), ("POST", f"{V4}/conns/connect")} <= reached
     assert {entry["auth"] for entry in emulator.journal} == {"api_token"}

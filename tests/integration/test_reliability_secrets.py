@@ -28,7 +28,7 @@ SHARED_HASH = "b8cf3640443c280fbfb12c279309ca09"
 # ansible-core's debug line listing a module's arguments (ansible/plugins/action/__init__.py, _execute_module).
 CORE_DEBUG_OF_MODULE_ARGUMENTS = re.compile(r" *\d+ \d+\.\d+: done with _execute_module \(tanium\.threat_response\.\w+, \{")
 MODULES = ("label", "intel", "intel_sync", "intel_info", "intel_deploy", "intel_status_info", "alert_info", "alert",
-           "endpoint_info", "question_info", "intel_scan")
+           "endpoint_info", "question_info", "intel_scan", "file_collect")
 WORKING = {
     "label": {"name": "Secrets-Check", "description": "made by the secrets test"},
     "intel": {"content": f"{{{{ '{SHARED_HASH}' | tanium.threat_response.to_openioc('{HUNT}') }}}}",
@@ -42,6 +42,8 @@ WORKING = {
     "endpoint_info": {"hostname": "WIN-HR-03"},
     "question_info": {"text": "Get Computer Name from all machines", "wait_sleep": 1},
     "intel_scan": {"intel_name": HUNT, "computer_group": "Windows Computers"},
+    "file_collect": {"hostname": "WIN-HR-03", "path": "C:\\Users\\mlee\\Downloads\\invoice_0423.pdf.exe",
+                     "dest": "{{ playbook_dir }}/", "wait_sleep": 1},
 }
 FAILING = dict(WORKING, intel_sync={"documents": [{"src": str(FIN4)}]}, intel_status_info={},
                alert={"id": 1, "state": "resolved"})

@@ -42,7 +42,8 @@ def all_options(spec, prefix=""):
 
 def test_every_module_is_checked():
     # The glob found the modules (a wrong path would check nothing); new ones are picked up by it.
-    assert len(MODULES) >= 12 and {"intel_sync", "question_info", "intel_scan", "endpoint_info"} <= set(MODULES)
+    assert len(MODULES) >= 13 and {"intel_sync", "question_info", "intel_scan", "endpoint_info",
+                                   "file_collect"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("module_name", MODULES)
