@@ -57,7 +57,7 @@ class AlertFeed:
         """Every alert at or after the cursor, page by page until an empty page.
 
         Never stops on a short page: a server may answer fewer rows than `limit` before the end
-        (docs/wire-format.md, "Alerts").
+        (docs/wire-format.md#alerts).
         """
         params = {"alertedAtFrom": format_timestamp(self.cursor), "limit": _wire.PAGE_LIMIT}
         if self.states:

@@ -19,7 +19,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps
     parse_timestamp,
 )
 
-# The list filter takes the first four (reference §9.1); an update takes all six.
+# The list filter takes the first four (docs/wire-format.md#alerts); an update takes all six.
 ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
 
 
@@ -85,7 +85,7 @@ def ensure_alert_state(client, alert_id, state, check_mode, diff):
 def _put_state_3x(client, alert_id, state, path):
     """3.x: the per-id PUT, or the bulk form where that is not served; then the alert read again.
 
-    docs/wire-format.md, "Alert state": 3.x clients disagree on the form, and one sends no body at
+    docs/wire-format.md#alert-state: 3.x clients disagree on the form, and one sends no body at
     all, so a server answering 200 is not taken at its word.
     """
     if client.learned.get("alert_state_3x") != "bulk":

@@ -10,7 +10,7 @@ Levels:
   probable  it matches telemetry Tanium documents recording (Index files, recorder events);
   unknown   anything else, including every term not listed here.
 Source ids are those of the intel-terms reference (T1-T9, C1-C3, X1) and of the API reference
-("api §N"); "inferred" marks our own conclusion. docs/applicability.md explains each of them.
+("wire-format quick-add"); "inferred" marks our own conclusion. docs/applicability.md explains each of them.
 A key ending in "/*" covers every term below that path; the longest matching key wins.
 """
 

@@ -115,7 +115,7 @@ class ThreatResponseClient:
 
     def get_or_none(self, path):
         """The object at `path`, or None when it does not exist: a 404, or a 400 that says "not found"
-        (both answer a missing object, docs/wire-format.md "Intel documents")."""
+        (both answer a missing object, docs/wire-format.md#intel-documents)."""
         try:
             return self.get(path)
         except NotFoundError:
@@ -143,7 +143,7 @@ class ThreatResponseClient:
         """Every item of a list endpoint, page by page (`limit`/`offset`).
 
         The end is an empty page, or `meta.totalCount` items read when the server says it (4.x); never
-        a short page, which a server may answer before the end (docs/wire-format.md, "Paging").
+        a short page, which a server may answer before the end (docs/wire-format.md#paging).
         `short_page_ends`: lists the clients read with one GET (labels): the first request carries no
         offset, and only a full page (or a larger `meta.totalCount`) leads to the next.
         """
@@ -282,7 +282,7 @@ class ThreatResponseClient:
 
 
 def token_refused_hint(token):
-    """The likely reasons a server refuses an API token (docs/wire-format.md, "API tokens"); never
+    """The likely reasons a server refuses an API token (docs/wire-format.md#api-tokens); never
     the token itself."""
     missing = " (the token given has none)" if not token.startswith("token-") else ""
     return (f" (the API token was refused; likely causes: the `token-` prefix is missing{missing}, the token"
@@ -315,7 +315,7 @@ def _page_and_total(answer):
 
 
 def as_list(value):
-    """The server may answer a one-item list with the bare object (reference §5.1)."""
+    """The server may answer a one-item list with the bare object (docs/wire-format.md#intel-documents)."""
     if value is None:
         return []
     if isinstance(value, dict):

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Starting a deployment of all intel, and telling when the one a task started has finished.
 
-INFERRED (docs/wire-format.md, "Deployment finished"): no public source says how a client can tell
+INFERRED (docs/wire-format.md#deployment-finished): no public source says how a client can tell
 that a deployment has finished, or when one document counts as deployed. The wait polls the task
 the deploy answer names (`TaskWatch`, the way public clients wait for other tasks) and falls back
 to the status rule `deployment_finished` when the task cannot be read; `document_deployed` is a
@@ -62,7 +62,7 @@ def deployment_finished(before, now, requested_at):
         return False  # a package is still being built or distributed
     current = _revision(now.get("currentRevision"))
     if before.get("pendingRevision") is not None:
-        # An earlier deployment was still running: ours queues behind it (quirk Q10), so only a
+        # An earlier deployment was still running: ours queues behind it (docs/wire-format.md#deploy-and-deployment-status), so only a
         # revision past that one's is ours, and a newer modifiedAt may be that one's finishing.
         pending_before = _revision(before.get("pendingRevision"))
         return current is not None and pending_before is not None and current > pending_before
@@ -105,7 +105,7 @@ def read_status(client):
 
 def start_deployment(client):
     """Ask the server to deploy all intel; returns the task id it gives (None if it gives none)."""
-    # `{}`, not an empty body: the server refuses an empty body sent as JSON (quirk Q9).
+    # `{}`, not an empty body: the server refuses an empty body sent as JSON (docs/wire-format.md#deploy-and-deployment-status).
     answer = client.post(client.deploy_path(_wire.DEPLOY), json_body={})
     return answer.get("taskId") if isinstance(answer, dict) else None
 

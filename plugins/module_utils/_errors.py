@@ -125,7 +125,7 @@ def written_forms(secret):
 
 
 def server_message(body, scrub=str):
-    """The human message inside an error body, in any of the shapes the server uses (reference §3.5).
+    """The human message inside an error body, in any of the shapes the server uses (docs/wire-format.md#base-url-api-families-and-envelope).
 
     `scrub` runs before the message is shortened: a secret cut in half would no longer match it.
     """

@@ -1,7 +1,7 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bringing one file from one endpoint to the controller through Threat Response (wire facts:
-docs/wire-format.md, "File collection").
+docs/wire-format.md#file-collection).
 
 look up the endpoint -> evidence already held and in dest? done -> connect, wait for `connected`
 -> request the file, wait for its fileDownload task -> find the new evidence by host and path ->

@@ -263,7 +263,7 @@ def _is_stix2_object(item: dict) -> bool:
 
 def _signal_document(data: dict, source: str) -> IntelDocument:
     found_terms = check_signal(data)
-    # Exactly the body public clients send (docs/wire-format.md, "Tanium Signals"): a file's `id`,
+    # Exactly the body public clients send (docs/wire-format.md#intel-documents): a file's `id`,
     # `syntax_version` or `mitreAttack` is not uploaded, so the name is the signal's identity.
     body = {
         "name": data["name"],

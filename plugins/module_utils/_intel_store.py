@@ -159,7 +159,7 @@ class IntelStore:
     # -- writes (only through _intel_apply) ----------------------------------------------------
 
     def create_intel(self, document, description=None):
-        """Create through this store's source (docs/wire-format.md, "Sources")."""
+        """Create through this store's source (docs/wire-format.md#sources)."""
         source_id = self.own_source_ids(create=True)[0]
         path = self.client.api_path(_wire.SOURCE_INTELS, source_id=source_id)
         return self.client.post(path, **_upload(document, description))
@@ -224,7 +224,7 @@ class IntelStore:
             return self.find_label(name)
 
     def update_label(self, label_id, fields):
-        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md, "Labels"); the form that worked is kept."""
+        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md#labels); the form that worked is kept."""
         if self._label_update_form is None:
             try:
                 answer = self._put_label(_wire.LABEL_UPDATE_BY_PATH, label_id, fields)
@@ -267,7 +267,7 @@ def _upload(document, description):
 
 
 # Header values are bytes on the wire; only ASCII reads the same under every server's decoding, and how
-# Threat Response decodes non-ASCII header bytes is unknown (docs/wire-format.md, "Intel documents", upload headers).
+# Threat Response decodes non-ASCII header bytes is unknown (docs/wire-format.md#intel-documents, upload headers).
 _HEADER_TEXT = re.compile(r"[\x20-\x7e]*")
 # Longer upload names are refused before any write: servers and proxies cap header sizes (a 500 KB name
 # got 431), and 255 is the longest file name common file systems keep.

@@ -36,7 +36,7 @@ LABELS = "labels"
 LABEL = "labels/{label_id}"
 LABEL_UPDATE_BY_PATH, LABEL_UPDATE_BY_QUERY = "path", "query"
 MISSING_FORM_STATUSES = (404, 405)
-# An unknown label id on attach answers 500, not 404 (docs/wire-format.md, "Labels").
+# An unknown label id on attach answers 500, not 404 (docs/wire-format.md#labels).
 UNKNOWN_LABEL_STATUS = 500
 # Documents are created through an `api-client` source, as every public client that creates intel does.
 SOURCES = "sources"
@@ -48,7 +48,7 @@ SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"
 SOURCE_DESCRIPTION = "Intel managed as code by the Ansible collection tanium.threat_response."
 DEPLOY = "intel/deploy"
 DEPLOY_STATUS = "intel/status"
-# INFERRED for deploy tasks (docs/wire-format.md, "Deployment finished"): the task the deploy answer
+# INFERRED for deploy tasks (docs/wire-format.md#deployment-finished): the task the deploy answer
 # names is polled until its `status` is TASK_DONE; TASK_FAILED statuses end the wait with an error.
 # A server that answers TASK_UNREADABLE to the task read leaves the `intel/status` rule to decide.
 TASK = "tasks/{task_id}"
@@ -58,7 +58,7 @@ TASK_UNREADABLE = (403, 404, 405)
 ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
 # 3.x alert state: PUT ALERT {"state": ...} first; where that answers 404/405, the bulk form
-# PUT alerts/ {"state": ..., "id": [...]} (docs/wire-format.md, "Alert state").
+# PUT alerts/ {"state": ..., "id": [...]} (docs/wire-format.md#alert-state).
 ALERTS_BULK = "alerts/"
 
 # --- Other API families: the platform API (/api/v2, dec/v1) and quick scans ------------------------
@@ -88,7 +88,7 @@ PARAMETER_KEY = "||{key}||"
 # Quick (on-demand) scans: a different path per family, relative to that family's prefix.
 SCANS = {"4": "on-demand-scans/", "3": "quick-scans/"}
 
-# --- File collection (docs/wire-format.md "File collection") -----------------------------------------
+# --- File collection (docs/wire-format.md#file-collection) -----------------------------------------
 # Threat-response family on 3.x and 4.x alike; answers carry no {"data": ...} envelope (tasks do).
 CONN_CONNECT = "conns/connect"
 CONNS = "conns"

@@ -1,4 +1,4 @@
-"""Alert endpoints (reference §9.2): list/get/delete on both families; state updates in the
+"""Alert endpoints (docs/wire-format.md#alerts): list/get/delete on both families; state updates in the
 4.x shapes (single and `?id=` bulk) on threat-response and the 3.x shapes (single and bulk body)
 on detect3, where `alert_updates_3x` can hide the single form or ignore updates."""
 

@@ -1,4 +1,4 @@
-"""Deploy and deploy status (reference §7); always threat-response with the envelope."""
+"""Deploy and deploy status (docs/wire-format.md#deploy-and-deployment-status); always threat-response with the envelope."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .wire import Request, bad_request, data_response
 def deploy(core, request: Request):
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type == "application/json":
-        # Quirk Q9: the server's JSON parser refuses an empty JSON body.
+        # docs/wire-format.md#deploy-and-deployment-status: the server's JSON parser refuses an empty JSON body.
         if not request.body.strip():
             raise bad_request("Unexpected end of JSON input")
         try:

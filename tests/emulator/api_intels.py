@@ -1,4 +1,4 @@
-"""Intel document endpoints (docs/wire-format.md#intel-documents), the labels of one document (docs/wire-format.md#labels) and sources (docs/wire-format.md#sources)."""
+"""Intel document endpoints, the labels of one document and sources (docs/wire-format.md#intel-documents, #labels, #sources)."""
 
 from __future__ import annotations
 

@@ -46,15 +46,15 @@ class EmulatorConfig:
     result_page_max: int = 1000
     # Threat Response lists (intels, labels, alerts) answer at most this many rows a page, whatever
     # `limit` asks (0: no cap): a server may answer fewer rows than `limit` before the end of a list
-    # (docs/wire-format.md, "Paging"); clients must not take a short page for the last one.
+    # (docs/wire-format.md#paging); clients must not take a short page for the last one.
     list_page_max: int = 0
-    # 3.x alert state updates (docs/wire-format.md, "Alert state"): "applied"; "bulk_only" (the per-id
+    # 3.x alert state updates (docs/wire-format.md#alert-state): "applied"; "bulk_only" (the per-id
     # PUT answers 404); "ignored" (both forms answer 200 with the new state but change nothing).
     alert_updates_3x: str = "applied"
     # Strict: refuse the request forms no public client sends (tests/emulator/strict.py); integration
     # tests run with it on, so the collection cannot drift from the evidence unnoticed.
     strict: bool = False
-    # 4.x intel objects without `labelIds` (docs/wire-format.md, "Labels": unknown whether 4.x sends it).
+    # 4.x intel objects without `labelIds` (docs/wire-format.md#labels: unknown whether 4.x sends it).
     label_ids_absent: bool = False
     # A GET of one intel document that does not exist answers 404, or 400 "... not found" (both seen).
     missing_intel_status: int = 404

@@ -20,7 +20,7 @@ class Deployer:
         self.fleet = fleet
         self._delay = delay
         self._active: int | None = None
-        self._queue: list[int] = []  # later deploys wait for the active one (quirk Q10)
+        self._queue: list[int] = []  # later deploys wait for the active one (docs/wire-format.md#deploy-and-deployment-status)
         self._timer: threading.Timer | None = None
         self._stopped = False
 

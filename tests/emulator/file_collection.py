@@ -1,4 +1,4 @@
-"""Collecting a file from an endpoint (docs/wire-format.md "File collection"): live connections,
+"""Collecting a file from an endpoint (docs/wire-format.md#file-collection): live connections,
 fileDownload tasks, file evidence and its password-protected zip. Always under threat-response,
 bodies without the {"data": ...} envelope, as the public clients read them (tasks keep theirs).
 

@@ -28,7 +28,7 @@ IN_PLACE_UPDATE_NEEDS_SAME_TYPE = True
 DEFAULT_LIST_LIMIT = 50  # INFERRED from the 50-row README list
 MAX_LIST_LIMIT = 500  # VERIFIED for alerts, claimed for intels; applied to every list
 
-# --- Delete (docs/wire-format.md, "Intel documents") ---
+# --- Delete (docs/wire-format.md#intel-documents) ---
 # `DELETE intels/?id=` answers 200 `{}` (a captured answer in a public client's tests); the status of the
 # other deletes is UNKNOWN: 204 by analogy with alerts.
 DELETE_BY_QUERY_ANSWER = {}
@@ -52,7 +52,7 @@ DEPLOY_TASK_TYPE = "intelDeploy"  # invented; clients must not depend on it
 # --- File collection (docs/wire-format.md#file-collection) ---
 # INFERRED: which digest the evidence record's `hash` is; clients should tell by its length.
 EVIDENCE_HASH = "sha256"
-EVIDENCE_ZIP_PASSWORD = b"infected"  # confirmed (X, S4)
+EVIDENCE_ZIP_PASSWORD = b"infected"  # confirmed (docs/wire-format.md#file-collection)
 
 # --- Alerts (docs/wire-format.md#alerts) ---
 ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")

@@ -1,4 +1,4 @@
-"""The platform API under /api/v2 and dec/v1 (reference evidence-2 §3.1, §4): endpoints, questions,
+"""The platform API under /api/v2 and dec/v1 (docs/wire-format.md#endpoints, #platform-questions): endpoints, questions,
 saved questions, sensors and computer groups. Always {"data": ...}; sessions shared with Threat Response."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which handler serves which method and path, per API family (reference §2, §5-§9)."""
+"""Which handler serves which method and path, per API family (docs/wire-format.md, every section from #base-url-api-families-and-envelope to #alerts)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ FAMILY_ONLY_ROUTES = {
     "3": (("PUT", "/alerts/{id}", alerts.update_alert),
           ("PUT", "/alerts/?", alerts.update_alerts_3x)),
 }
-# Always under threat-response, whatever the api_version (quirk Q1).
+# Always under threat-response, whatever the api_version (docs/wire-format.md#base-url-api-families-and-envelope).
 THREAT_RESPONSE_ROUTES = (
     ("POST", "/intel/deploy", deploy.deploy),
     ("GET", "/intel/status", deploy.deploy_status),
@@ -60,12 +60,12 @@ THREAT_RESPONSE_ROUTES = (
 # Platform paths: (method, path, handler, needs a session header).
 PLATFORM_ROUTES = (
     ("POST", "/api/v2/session/login", session.login, False),
-    ("GET", "/api/v2/session/login", session.login, False),  # legacy clients (reference §3.1)
+    ("GET", "/api/v2/session/login", session.login, False),  # legacy clients (docs/wire-format.md#authentication)
     ("GET", "/api/v2/session/current", session.current, True),
     ("POST", "/api/v2/session/validate", session.validate, False),
 )
 
-# Quick (on-demand) scans: a different path per family (evidence-2 §2).
+# Quick (on-demand) scans: a different path per family (docs/wire-format.md#quick-scans).
 SCAN_ROUTES = {"4": ("POST", "/on-demand-scans/?", scans.start_scan),
                "3": ("POST", "/quick-scans/?", scans.start_scan)}
 

@@ -1,4 +1,4 @@
-"""Quick (on-demand) scans (reference evidence-2 §2): one intel document on one computer group, now.
+"""Quick (on-demand) scans (docs/wire-format.md#quick-scans): one intel document on one computer group, now.
 
 4.x `POST {T}/on-demand-scans/`, 3.x `POST detect3/quick-scans/`. The scan matches the document's
 hashes against the group's endpoints as a deployment would, and raises the same alerts (once per

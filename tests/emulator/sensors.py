@@ -1,4 +1,4 @@
-"""Platform sensors the simulated fleet answers (reference evidence-2 §4): names, hashes, values.
+"""Platform sensors the simulated fleet answers (docs/wire-format.md#platform-questions): names, hashes, values.
 
 Each sensor turns one endpoint (and the sensor's parameters) into the list of strings that fill one
 cell of a question's answer. An endpoint may override a sensor's answer with a special value

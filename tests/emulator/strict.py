@@ -1,8 +1,9 @@
 """Strict mode: refuse the request forms no public client of the real API sends.
 
-None of these is known to fail on a real server; none is known to work (docs/wire-format.md, "What the
-collection does not send"). With `strict` on, the emulator answers them as a server without that form
-would, so a client that drifts from the evidence fails the tests instead of passing by luck.
+None of these is known to fail on a real server; none is known to work
+(docs/wire-format.md#what-the-collection-does-not-send). With `strict` on, the emulator answers them as a
+server without that form would, so a client that drifts from the evidence fails the tests instead of
+passing by luck.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Platform tasks: one registry any component uses to publish a task and let its status evolve.
 
-`GET {T}/tasks/{id}` serves these (docs/wire-format.md "Tasks"). A component registers a task
+`GET {T}/tasks/{id}` serves these (docs/wire-format.md#deployment-finished). A component registers a task
 with a type (deploys use `guesses.DEPLOY_TASK_TYPE`; file collection may use its own) and either
 updates it itself or schedules the next status after a delay. Tasks live in `store.tasks`, so
 they survive a restart with the state file.

@@ -1,5 +1,5 @@
 """A one-file zip encrypted with traditional PKWARE encryption (ZipCrypto), as Threat Response
-hands out collected files (password `infected`; docs/wire-format.md "File collection").
+hands out collected files (password `infected`; docs/wire-format.md#file-collection).
 
 The standard library reads such archives (zipfile with `pwd=`) but cannot write them, so this
 writes one: stored (not deflated), with the 12-byte encryption header whose last byte is the

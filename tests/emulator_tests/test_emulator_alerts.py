@@ -135,7 +135,7 @@ def test_bulk_update_with_ids_in_body_on_3x(make_server):
     assert [a["state"] for a in updated] == ["suppressed", "suppressed"]
     assert "matchType" not in updated[0]  # 3.x alerts lack the 4.x fields
     assert api3.put("/alerts/", json={"state": "resolved"}).status_code == 400
-    # 3.x also takes the per-id form (docs/wire-format.md, "Alert state").
+    # 3.x also takes the per-id form (docs/wire-format.md#alert-state).
     assert api3.data(api3.put(f"/alerts/{ids[0]}", json={"state": "resolved"}))["state"] == "resolved"
     assert next(a for a in srv.alerts() if a["id"] == ids[0])["state"] == "resolved"
 

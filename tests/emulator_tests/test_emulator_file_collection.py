@@ -1,4 +1,4 @@
-"""File collection (docs/wire-format.md, "File collection"): connections, fileDownload tasks, evidence and
+"""File collection (docs/wire-format.md#file-collection): connections, fileDownload tasks, evidence and
 its ZipCrypto zip; strict about bodies and ids; faults, journal and the state file cover it."""
 
 from __future__ import annotations

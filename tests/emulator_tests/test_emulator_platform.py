@@ -1,5 +1,5 @@
 """The platform API: endpoints, questions with answers over time, paging, saved questions, sensors,
-groups, and quick scans (docs/wire-format.md, "Other API families")."""
+groups, and quick scans (docs/wire-format.md#other-api-families)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The task registry behind GET {T}/tasks/{id} (docs/wire-format.md "Tasks")."""
+"""The task registry behind GET {T}/tasks/{id} (docs/wire-format.md#deployment-finished)."""
 
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ def test_status_info_refuses_a_name_that_two_documents_share(emulator, run_playb
     assert f"ids {ids[0]}, {ids[1]}" in run.task("status")["msg"]
 
 
-# -- when a deployment has finished (docs/wire-format.md, "Deployment finished") ------------------
+# -- when a deployment has finished (docs/wire-format.md#deployment-finished) ------------------
 
 
 def task_path(task_id):

@@ -1,4 +1,4 @@
-"""The inferred deployment rules (reference §7.3) and the wait loop, with a fake server and a fake clock."""
+"""The inferred deployment rules (docs/wire-format.md#deploy-and-deployment-status) and the wait loop, with a fake server and a fake clock."""
 
 import contextlib
 import datetime
@@ -192,7 +192,7 @@ def test_each_read_of_a_wait_gets_at_most_the_time_left():
     assert server.timeout == 30
 
 
-# -- the task rule (docs/wire-format.md, "Deployment finished") ----------------------------------
+# -- the task rule (docs/wire-format.md#deployment-finished) ----------------------------------
 
 
 def test_the_task_decides_before_the_status_and_the_wait_ends_on_completed():

@@ -141,7 +141,7 @@ HANDWRITTEN_DOCUMENTS = [
      "example:Observable-5f1c2f0e-3d4b-4a7e-9c61-0b8f2d7e4a10"),
     # No Observable Title: the first id in document order is both identity and name.
     ("formats_cybox_untitled.xml", "cybox", "2.0.1", "example:Observable-c2-ip-1", "example:Observable-c2-ip-1"),
-    # A signal's file id is not sent (docs/wire-format.md, "Tanium Signals"): the name is its identity.
+    # A signal's file id is not sent (docs/wire-format.md#intel-documents): the name is its identity.
     ("formats_signal_with_id.json", "tanium-signal", "1.0", "EICAR test file written", "EICAR test file written"),
     # No "id": the name is the intrinsic id.
     ("formats_signal_without_id.json", "tanium-signal", "1.0", "Encoded PowerShell from an Office application",
