@@ -152,7 +152,7 @@ def _median_baseline(cells: dict, name: str) -> Cell | None:
 def check_targets(cells: dict, latency: float, size: int = BIG) -> list:
     """[(target, PASS/FAIL/NOT MEASURED, the figures)] for the targets of issue #16, on intel_sync (a′) at N=`size`."""
     empty, check = _median_baseline(cells, "empty"), cells.get(("check", size, "check"))
-    warm, cold, edited = (cells.get(("s", size, phase)) for phase in PHASES)
+    cold, warm, edited = (cells.get(("s", size, phase)) for phase in PHASES)
     warm_1000 = cells.get(("s", 1000, "warm"))
     results = []
 

@@ -92,7 +92,8 @@ class Plan:
 
     @property
     def all_sizes(self) -> tuple:
-        return tuple(sorted(set(self.sizes) | set(self.slow_sizes)))
+        slow = any(CONTENDERS[key].slow for key in self.contenders if key in CONTENDERS)
+        return tuple(sorted(set(self.sizes) | (set(self.slow_sizes) if slow else set())))
 
     def runs_at(self, contender: Contender, size: int, round_number: int) -> bool:
         if contender.key not in self.contenders:
