@@ -129,7 +129,7 @@ def map_parallel(function, items, parallel):
             except BaseException as error:  # pylint: disable=broad-exception-caught  # re-raised below
                 failures[number] = error
 
-    threads = [threading.Thread(target=work) for _ in range(min(parallel, len(items)))]
+    threads = [threading.Thread(target=work) for _worker in range(min(parallel, len(items)))]
     for thread in threads:
         thread.start()
     for thread in threads:
