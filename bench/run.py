@@ -6,10 +6,12 @@ Each phase is one whole process (ansible-playbook or python), timed from start t
 journal gives its requests and writes. See bench/README.md for the contenders and the figures.
 
 Environment overrides:
-  BENCH_SIZES=50,100,200,1000   the N measured (warm N=100 is what the growth target compares with)
+  BENCH_SIZES=50,100,200,1000,10000   the N measured (warm N=1000 is what the growth target compares with)
   BENCH_RUNS=3                  runs of the fast contenders (a, s, d) and of the baselines; cells take the median
   BENCH_SLOW_RUNS=1             runs of the slow contenders (b, c), which loop one module per document
   BENCH_SLOW_SIZES=50,200       the N the slow contenders are run at; larger N are extrapolated
+  BENCH_SCRIPT_MAX=1000         the largest N the requests script (d) is run at (one request at a time); larger
+                                N are extrapolated
   BENCH_CONTENDERS=a,s,b,c,d    which contenders to run
   ANSIBLE_COLLECTIONS_PATH      where tanium.threat_response is installed (default .build/collections)
 
@@ -76,25 +78,30 @@ class Plan:
     slow_runs: int
     slow_sizes: tuple
     contenders: tuple
+    script_max: int = 1000
 
     @classmethod
     def from_environment(cls) -> Plan:
         environ = os.environ
-        return cls(sizes=_sizes(environ.get("BENCH_SIZES", "50,100,200,1000")),
+        return cls(sizes=_sizes(environ.get("BENCH_SIZES", "50,100,200,1000,10000")),
                    runs=max(1, int(environ.get("BENCH_RUNS", "3"))),
                    slow_runs=max(1, int(environ.get("BENCH_SLOW_RUNS", "1"))),
                    slow_sizes=_sizes(environ.get("BENCH_SLOW_SIZES", "50,200")),
-                   contenders=tuple(environ.get("BENCH_CONTENDERS", ",".join(CONTENDERS)).split(",")))
+                   contenders=tuple(environ.get("BENCH_CONTENDERS", ",".join(CONTENDERS)).split(",")),
+                   script_max=int(environ.get("BENCH_SCRIPT_MAX", "1000")))
 
     @property
     def all_sizes(self) -> tuple:
-        return tuple(sorted(set(self.sizes) | set(self.slow_sizes)))
+        slow = any(CONTENDERS[key].slow for key in self.contenders if key in CONTENDERS)
+        return tuple(sorted(set(self.sizes) | (set(self.slow_sizes) if slow else set())))
 
     def runs_at(self, contender: Contender, size: int, round_number: int) -> bool:
         if contender.key not in self.contenders:
             return False
         if contender.slow:
             return round_number < self.slow_runs and size in self.slow_sizes
+        if contender.playbook is None:
+            return size in self.sizes and size <= self.script_max
         return size in self.sizes
 
 
@@ -128,6 +135,15 @@ class Bench:
                 figures.error = f"exit status {figures.returncode}, see {log}"
             self.record(figures, contender=name, n=0, run=round_number, phase="baseline")
 
+    def check_files(self, size: int, round_number: int) -> None:
+        """intel_check over the N documents: no server, only the per-file work (parse, validate, applicability)."""
+        log = SCRATCH / "logs" / f"check-{size}-{round_number}.log"
+        command = playbook_command("check.yml", {"bench_documents_dir": str(SCRATCH / "documents" / str(size))})
+        figures = run_measured(command, self.env, log, cwd=SCRATCH)
+        if figures.returncode:
+            figures.error = f"exit status {figures.returncode}, see {log}"
+        self.record(figures, contender="check", n=size, run=round_number, phase="check")
+
     def sequence(self, contender: Contender, size: int, round_number: int) -> None:
         """Cold, warm and edited phases against one fresh emulator and a fresh copy of the documents."""
         documents = SCRATCH / "work" / f"{contender.key}-{size}"
@@ -155,6 +171,7 @@ class Bench:
                 for contender in CONTENDERS.values():
                     if self.plan.runs_at(contender, size, round_number):
                         self.sequence(contender, size, round_number)
+            self.check_files(max(self.plan.sizes), round_number)
             self.baselines(round_number)
 
 

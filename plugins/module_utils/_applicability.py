@@ -11,6 +11,8 @@ It warns; it never decides whether a document may be uploaded.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ansible_collections.tanium.threat_response.plugins.module_utils import _applicability_terms as terms
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import type_label
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xml import (
@@ -25,6 +27,20 @@ _XSI_TYPE = "http://www.w3.org/2001/XMLSchema-instance}type"
 _CYBOX_PROPERTIES = tuple(f"{{{namespace}}}Properties" for namespace in CYBOX_NAMESPACES)
 
 
+@dataclasses.dataclass(frozen=True)
+class Assessed:
+    """What IntelDocument.parsed holds after `assessed`: the applicability report instead of the parse tree."""
+
+    report: dict
+
+
+def assessed(document):
+    """`document` with its parse tree (read only here) replaced by its report: far less memory per document."""
+    if document is None or isinstance(document.parsed, Assessed):
+        return document
+    return dataclasses.replace(document, parsed=Assessed(applicability_report(document)))
+
+
 def applicability_report(document) -> dict:
     """{"known": N, "probable": N, "unknown": N, "findings": [{"term", "level", "detail"}, ...]}.
 
@@ -32,6 +48,8 @@ def applicability_report(document) -> dict:
     mechanisms, YARA rules, signal expression terms); `findings` holds every distinct term that is not known,
     unknown ones first, then by term.
     """
+    if isinstance(document.parsed, Assessed):
+        return document.parsed.report
     if document.type == "openioc":
         tally = _openioc_tally(document.parsed.root)
     elif document.type in ("stix", "cybox"):

@@ -190,6 +190,10 @@ def _safe_parse(content: bytes) -> tuple[ET.Element, int | None, int]:
         raise XmlProblem(
             f"not well-formed XML at line {error.lineno}, column {error.offset + 1} ({expat.ErrorString(error.code)})"
         ) from None
+    finally:
+        # The handlers refer to the parser: emptying its cell ends that cycle, so the parser and the
+        # builder are freed now, not at the next full garbage collection (10,000 documents pile up).
+        del parser
     return builder.close(), id_offset, root_offset
 
 

@@ -8,7 +8,8 @@ In check mode the same changes are turned into the documents the server would ho
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import itertools
+import threading
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ThreatResponseError,
@@ -106,8 +107,33 @@ class IntelApplier:
 
 
 def map_parallel(function, items, parallel):
-    """function(item) for every item, at most `parallel` at once; results in the order of `items`."""
+    """function(item) for every item, at most `parallel` at once; results in the order of `items`.
+
+    `parallel` threads take the next item from one shared counter: no future per item, which cost more
+    than the work itself for 10,000 unchanged documents. After an exception no new item starts, and the
+    first failed item's exception (in the order of `items`) is raised once every thread has stopped.
+    """
     if parallel <= 1 or len(items) <= 1:
         return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        return list(pool.map(function, items))
+    results = [None] * len(items)
+    failures = {}
+    take = itertools.count().__next__  # one C call: atomic under the GIL
+
+    def work():
+        while not failures:
+            number = take()
+            if number >= len(items):
+                return
+            try:
+                results[number] = function(items[number])
+            except BaseException as error:  # pylint: disable=broad-exception-caught  # re-raised below
+                failures[number] = error
+
+    threads = [threading.Thread(target=work) for _worker in range(min(parallel, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[min(failures)]
+    return results

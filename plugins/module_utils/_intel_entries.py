@@ -8,12 +8,14 @@ and warn about it the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _formats
 from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import (
     applicability_report,
     applicability_warning,
+    assessed,
     unknown_terms,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError, InvalidInput
@@ -49,7 +51,9 @@ def read_entries(entries, max_size, common_labels):
     desired, problems = [], []
     for number, entry in enumerate(entries, start=1):
         try:
-            desired.append(desired_intel(entry, max_size, extra_labels=tuple(common_labels)))
+            item = desired_intel(entry, max_size, extra_labels=tuple(common_labels))
+            # Assessed now, so no more than one parse tree is held at a time (10,000 trees are ~250 MB).
+            desired.append(dataclasses.replace(item, document=assessed(item.document)))
         except (InvalidInput, IntelFormatError) as problem:
             problems.append(f"document {number}: {problem}")
     if problems:
