@@ -42,7 +42,9 @@ def test_question_collect_verdict_hunt_and_a_rerun_that_changes_nothing(emulator
     assert [(m, p.split("/conns/")[1].split("/")[0]) for m, p in connections] == [
         ("POST", "connect"), ("POST", "remote:WIN-HR-03:1:"), ("DELETE", "close"), ("DELETE", "delete")]
     assert (tmp_path / "evidence" / "WIN-HR-03" / "invoice_0423.pdf.exe.zip").stat().st_mode & 0o777 == 0o600
-    assert ("POST", f"{TR}/intels") in writes and ("POST", f"{TR}/intel/deploy") in writes
+    # The hunt document is created through the collection's source, then deployed.
+    assert any(method == "POST" and path.startswith(f"{TR}/sources/") and path.endswith("/intels")
+               for method, path in writes) and ("POST", f"{TR}/intel/deploy") in writes
     assert [e for e in emulator.journal if e["path"] == "/api/v2/parse_question"]
 
     emulator.clear_journal()
