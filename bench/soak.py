@@ -5,9 +5,10 @@
 Not a timed test (minutes, and random): run it by hand after changing the engine, and copy its last
 line into docs/reliability.md. Against one emulator (`python -m emulator`, a separate process):
 
-1. `--rounds` times: start the intel_rollout role (purge, deploy) over `--documents` documents and
-   kill -9 its whole process tree after a random moment (so creates, labels, deletes and the deploy
-   are each cut at some point);
+1. `--rounds` times: change the set (a random window of `--documents` document numbers, so some
+   documents are new and some gone, and a random tenth of them edited), start the intel_rollout role
+   (purge, deploy) over it and kill -9 its whole process tree after a random moment (so creates,
+   labels, updates, deletes and the deploy are each cut at some point);
 2. start three rollouts of `--overlap-documents` documents at the same moment and let them finish;
 3. run one more rollout, uninterrupted, of the same `--overlap-documents` documents.
 
@@ -82,6 +83,16 @@ class Emulator:
         self.process.wait(timeout=30)
 
 
+def churn(directory: Path, count: int, rng: random.Random) -> None:
+    """A new set in `directory`: a random window of `count` numbers, a random tenth of them edited."""
+    for path in directory.glob("*.ioc"):
+        path.unlink()
+    first = rng.randint(1, count // 5 + 1)
+    for number in range(first, first + count):
+        edited = rng.random() < 0.1
+        (directory / generate.file_name(number)).write_text(generate.render(number, edited=edited), encoding="utf-8")
+
+
 def start_rollout(playbook: Path, documents: Path, env: dict, log: Path) -> subprocess.Popen:
     """ansible-playbook in its own session, so the whole process tree can be killed at once."""
     command = [str(BIN / "ansible-playbook"), str(playbook), "-e", json.dumps({"soak_documents_dir": str(documents)})]
@@ -134,14 +145,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--documents", type=int, default=500)
     parser.add_argument("--overlap-documents", type=int, default=650)
-    parser.add_argument("--max-kill-after", type=float, default=20.0, help="kill within this many seconds")
+    parser.add_argument("--max-kill-after", type=float, default=8.0, help="kill within this many seconds")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     work = SCRATCH / "soak"
     work.mkdir(parents=True, exist_ok=True)
     small, large = work / "small", work / "large"
-    generate.write_documents(small, args.documents)
+    small.mkdir(exist_ok=True)
     generate.write_documents(large, args.overlap_documents)
     playbook = work / "rollout.yml"
     playbook.write_text(PLAYBOOK)
@@ -154,6 +165,7 @@ def main(argv: list[str]) -> int:
     with Emulator(work / "tls") as emulator:
         env.update(emulator.environment())
         for number in range(1, args.rounds + 1):
+            churn(small, args.documents, rng)
             after = rng.uniform(0.5, args.max_kill_after)
             process = start_rollout(playbook, small, env, work / f"round-{number}.log")
             try:
