@@ -27,7 +27,7 @@ help:
 	@echo "make test   - every check CI runs"
 	@echo "make quick  - unit + integration tests on python3 only"
 	@echo "make docs   - the HTML docs site in .build/docs/html"
-	@echo "make bench  - performance benchmark (~25 min): writes bench/RESULTS.md and bench/results.png"
+	@echo "make bench  - performance benchmark (~45 min): writes bench/RESULTS.md and bench/results.png"
 
 # -- virtual environments, from the project's own requirement files ---------------------------
 $(VENV)/py311/.ready: tests/requirements/core-2.19.txt tests/requirements/test.txt tests/requirements/ecosystem.txt requirements.txt

@@ -139,13 +139,14 @@ class ThreatResponseClient:
         """GET a file: (its bytes, the response headers), with the same auth, retries and errors."""
         return self.request("GET", path, raw=True)
 
-    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT, short_page_ends=False):
+    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT, short_page_ends=False, items_key=None):
         """Every item of a list endpoint, page by page (`limit`/`offset`).
 
         The end is an empty page, or `meta.totalCount` items read when the server says it (4.x); never
         a short page, which a server may answer before the end (docs/wire-format.md#paging).
         `short_page_ends`: lists the clients read with one GET (labels): the first request carries no
         offset, and only a full page (or a larger `meta.totalCount`) leads to the next.
+        `items_key`: answers that hold their rows under this key, beside `totalCount` (file evidence).
         """
         page_size = min(page_size, _wire.PAGE_LIMIT)
         offset = 0
@@ -154,7 +155,7 @@ class ThreatResponseClient:
             query = dict(params or {}, limit=page_size)
             if offset or not short_page_ends:
                 query["offset"] = offset
-            page, total = _page_and_total(self.request("GET", path, params=query, keep_meta=True))
+            page, total = _page_and_total(self.request("GET", path, params=query, keep_meta=True), items_key)
             if not page or (short_page_ends and total is None and len(page) < page_size):
                 yield from page
                 return
@@ -307,9 +308,13 @@ def decode_body(response, keep_meta=False):
     return (response.text, None) if keep_meta else response.text
 
 
-def _page_and_total(answer):
+def _page_and_total(answer, items_key=None):
     """(items, the list's total or None) from a list answer decoded with keep_meta."""
     body, meta = answer if isinstance(answer, tuple) else (answer, None)
+    if items_key is not None:
+        # {"<items_key>": [...], "totalCount": N}: the rows and their total side by side.
+        meta = body if isinstance(body, dict) else {}
+        body = meta.get(items_key)
     total = meta.get("totalCount") if isinstance(meta, dict) else None
     return as_list(body), (total if isinstance(total, int) and not isinstance(total, bool) else None)
 

@@ -87,17 +87,8 @@ def _endpoint(client, p, warn):
 
 def evidence_for(client, hostname, path):
     """File evidence Threat Response holds for that host and path, newest first."""
-    records, offset = [], 0
-    while True:
-        page = client.get(client.deploy_path(_wire.EVIDENCE_LIST), params={"limit": _wire.PAGE_LIMIT, "offset": offset})
-        items = (page or {}).get("fileEvidence") if isinstance(page, dict) else None
-        if not items:
-            break
-        records.extend(r for r in items if isinstance(r, dict) and r.get("uuid"))
-        offset += len(items)
-        total = page.get("totalCount")
-        if isinstance(total, int) and offset >= total:
-            break
+    listing = client.paginate(client.deploy_path(_wire.EVIDENCE_LIST), items_key="fileEvidence")
+    records = [r for r in listing if isinstance(r, dict) and r.get("uuid")]
     same = [r for r in records if str(r.get("hostname", "")).lower() == hostname.lower()
             and _same_path(str(r.get("path", "")), path)]
     return sorted(same, key=lambda r: str(r.get("downloaded") or ""), reverse=True)

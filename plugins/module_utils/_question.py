@@ -18,9 +18,11 @@ from ansible_collections.tanium.threat_response.plugins.module_utils import _wir
 from ansible_collections.tanium.threat_response.plugins.module_utils._client import as_list
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
+    DeadlineExceeded,
     InvalidInput,
     NotFoundError,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._retry import Deadline
 
 
 def parse(client, text):
@@ -120,19 +122,27 @@ def wait_for_answers(client, question_id, complete_percent, timeout, sleep, cloc
     """Poll result_info until `complete_percent` of the estimated endpoints answered.
 
     Returns (info, complete). While the server's estimate is still 0, it has not counted the
-    endpoints yet: keep polling. Reaching `timeout` returns the last info with complete False.
+    endpoints yet: keep polling. Reaching `timeout` returns the last info with complete False; no read,
+    retry or pause of the client runs past it (docs/reliability.md, "Bounded waits").
     """
-    deadline = clock() + timeout
-    while True:
-        path = _wire.RESULT_INFO.format(question_id=question_id)
-        info = _first(client.get(path), "result_infos", path)
-        estimated, tested = info.get("estimated_total") or 0, info.get("mr_tested") or 0
-        if estimated > 0 and tested * 100 >= complete_percent * estimated:
-            return info, True
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return info, False
-        sleeper(min(sleep, remaining))
+    deadline = Deadline(timeout, f"the answers to question {question_id}", clock)
+    path = _wire.RESULT_INFO.format(question_id=question_id)
+    info = None
+    try:
+        with client.within(deadline):
+            while True:
+                info = _first(client.get(path), "result_infos", path)
+                estimated, tested = info.get("estimated_total") or 0, info.get("mr_tested") or 0
+                if estimated > 0 and tested * 100 >= complete_percent * estimated:
+                    return info, True
+                remaining = deadline.remaining()
+                if remaining <= 0:
+                    return info, False
+                sleeper(min(sleep, remaining))
+    except DeadlineExceeded:
+        if info is None:
+            raise  # not one answer came back in time: nothing to return
+        return info, False
 
 
 def read_answers(client, question_id, retry_sleep, sleeper=time.sleep, page_rows=_wire.RESULT_PAGE_ROWS):

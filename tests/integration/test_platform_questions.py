@@ -88,6 +88,18 @@ def test_wait_timeout_returns_what_came_back_incomplete(emulator, run_playbook):
     assert len(calls(emulator, "GET", "/api/v2/result_data/question/")) == 1
 
 
+@pytest.mark.emulator(question_delay=120.0)
+def test_a_server_asking_to_retry_much_later_does_not_stretch_the_wait(emulator, run_playbook):
+    # The first progress read passes; every later one is a 503 asking for a pause far past wait_timeout.
+    emulator.add_fault(method="GET", path="/result_info/question/", action="delay", delay=0, times=1)
+    emulator.add_fault(method="GET", path="/result_info/question/", status=503, retry_after=100000, times=None)
+    started = time.monotonic()
+    run = run_playbook([ask(text=UNRESOLVED, wait_timeout=4)])
+    assert run.rc == 0, run.output
+    assert run.task("ask")["complete"] is False
+    assert time.monotonic() - started < 30
+
+
 def test_ambiguous_text_fails_naming_the_readings_and_asks_nothing(emulator, run_playbook):
     run = run_playbook([ask(text="Get Detected Threats from all machines")])
     assert run.rc != 0

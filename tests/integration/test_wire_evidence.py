@@ -49,6 +49,22 @@ def test_a_signal_is_created_through_the_sync_source_and_updated_in_place(emulat
     assert emulator.intels()[0]["description"] == "Edited."
 
 
+def test_only_a_yara_upload_carries_a_description_header_and_a_purge_delete_is_answered_200(
+        emulator, run_playbook):
+    documents = [{"src": str(APT18)}, {"src": str(YARA), "description": "Macro check\nfrom FIN4"}]
+    task = {"name": "sync", "tanium.threat_response.intel_sync": {"documents": documents}}
+    assert run_playbook([task]).rc == 0
+    uploads = [entry for entry in emulator.journal if entry["method"] == "POST" and entry["path"].endswith("/intels")]
+    described = {entry["content_disposition"].endswith(".yara"): entry["description"] for entry in uploads}
+    assert described == {True: "Macro check from FIN4", False: None}  # one line, and on the YARA upload only
+    emulator.clear_journal()
+    purge = {"name": "sync", "tanium.threat_response.intel_sync": {"documents": documents[1:], "purge": True}}
+    assert run_playbook([purge]).rc == 0
+    # `DELETE intels/?id=` as the public clients send it; the server answers 200 `{}`.
+    assert [(entry["path"].removeprefix(API + "/"), entry["status"]) for entry in emulator.journal
+            if entry["method"] == "DELETE"] == [("intels/", 200)]
+
+
 @pytest.mark.emulator(missing_intel_status=400)
 def test_a_400_that_says_not_found_is_an_absent_document(emulator, run_playbook):
     run = run_playbook([
