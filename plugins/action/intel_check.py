@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin for tanium.threat_response.intel_check: finds the files to check on the controller."""
+"""Action plugin for tanium.threat_response.intel_check: resolves `src` and `paths` on the controller."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
     ControllerFilesAction,
-    files_under,
     require_controller,
     resolve_source,
     selection,
@@ -18,15 +17,13 @@ class ActionModule(ControllerFilesAction):
     MODULE = "tanium.threat_response.intel_check"
 
     def resolve_arguments(self, module_args):
-        """Every file `src` and `paths` name, directories expanded, as absolute controller paths."""
+        """`src` and `paths` as absolute controller paths; the module expands directories."""
         src, paths = module_args.pop("src", None), module_args.get("paths")
-        patterns, excludes = selection(module_args)
         if paths is not None and not isinstance(paths, list):
             raise AnsibleActionFail("paths must be a list of files or directories")
         given = ([src] if src is not None else []) + list(paths or [])
         if not given:
             raise AnsibleActionFail("one of the following is required: src, paths")
         require_controller(self, self.MODULE)
-        module_args["paths"] = [found for path in given
-                                for found in files_under(resolve_source(self, path), patterns, excludes)]
-        return module_args
+        module_args["paths"] = [resolve_source(self, path) for path in given]
+        return selection(module_args)

@@ -31,25 +31,27 @@ _CYBOX_PROPERTIES = tuple(f"{{{namespace}}}Properties" for namespace in CYBOX_NA
 class Assessed:
     """What IntelDocument.parsed holds after `assessed`: the applicability report instead of the parse tree."""
 
-    report: dict
+    report: dict | None
 
 
 def assessed(document):
     """`document` with its parse tree (read only here) replaced by its report: far less memory per document."""
-    if document is None or isinstance(document.parsed, Assessed):
-        return document
+    if document is None or document.parsed is None or isinstance(document.parsed, Assessed):
+        return document  # None: the server holds these bytes, nothing was parsed
     return dataclasses.replace(document, parsed=Assessed(applicability_report(document)))
 
 
-def applicability_report(document) -> dict:
+def applicability_report(document) -> dict | None:
     """{"known": N, "probable": N, "unknown": N, "findings": [{"term", "level", "detail"}, ...]}.
 
     The counts are indicator items (OpenIOC IndicatorItems, CybOX objects' Properties and STIX test
     mechanisms, YARA rules, signal expression terms); `findings` holds every distinct term that is not known,
-    unknown ones first, then by term.
+    unknown ones first, then by term. None for a document the server already holds (never parsed).
     """
     if isinstance(document.parsed, Assessed):
         return document.parsed.report
+    if document.parsed is None:
+        return None
     if document.type == "openioc":
         tally = _openioc_tally(document.parsed.root)
     elif document.type in ("stix", "cybox"):

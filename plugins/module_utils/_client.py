@@ -7,6 +7,7 @@ It knows nothing about intel formats; the engine and the modules build on it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import threading
 import traceback
@@ -139,7 +140,8 @@ class ThreatResponseClient:
         """GET a file: (its bytes, the response headers), with the same auth, retries and errors."""
         return self.request("GET", path, raw=True)
 
-    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT, short_page_ends=False, items_key=None):
+    def paginate(self, path, params=None, page_size=_wire.PAGE_LIMIT, short_page_ends=False, items_key=None,
+                 parallel=1):
         """Every item of a list endpoint, page by page (`limit`/`offset`).
 
         The end is an empty page, or `meta.totalCount` items read when the server says it (4.x); never
@@ -147,15 +149,24 @@ class ThreatResponseClient:
         `short_page_ends`: lists the clients read with one GET (labels): the first request carries no
         offset, and only a full page (or a larger `meta.totalCount`) leads to the next.
         `items_key`: answers that hold their rows under this key, beside `totalCount` (file evidence).
+        `parallel`: once the first page tells the total and the page size the server keeps to, the
+        other pages are asked for up to this many at a time (yielded in order).
         """
         page_size = min(page_size, _wire.PAGE_LIMIT)
         offset = 0
         previous_first = None
+        pages = None
         while True:
-            query = dict(params or {}, limit=page_size)
-            if offset or not short_page_ends:
-                query["offset"] = offset
-            page, total = _page_and_total(self.request("GET", path, params=query, keep_meta=True), items_key)
+            if pages is not None:
+                page, predicted = next(pages, ([], None))
+                if predicted != offset:
+                    pages = None  # a short page moved the offsets: go on one page at a time
+                    continue
+            else:
+                query = dict(params or {}, limit=page_size)
+                if offset or not short_page_ends:
+                    query["offset"] = offset
+                page, total = _page_and_total(self.request("GET", path, params=query, keep_meta=True), items_key)
             if not page or (short_page_ends and total is None and len(page) < page_size):
                 yield from page
                 return
@@ -164,9 +175,34 @@ class ThreatResponseClient:
                 raise ApiError("GET", path, 200, f"the server returned the same page again at offset {offset}")
             yield from page
             previous_first = page[0]
+            if pages is None and offset == 0 and parallel > 1 and total is not None:
+                pages = self._pages_ahead(path, params, page_size, len(page), total, items_key, parallel)
             offset += len(page)
             if total is not None and offset >= total:
                 return
+
+    def _pages_ahead(self, path, params, page_size, rows_per_page, total, items_key, parallel):
+        """(page, its offset) for every full page expected after the first, `parallel` requests at a time."""
+        deadline = getattr(self._local, "deadline", None)  # the caller's, for the helper threads too
+
+        def fetch(offset):
+            with self.within(deadline):
+                answer = self.request("GET", path, params=dict(params or {}, limit=page_size, offset=offset),
+                                      keep_meta=True)
+            return _page_and_total(answer, items_key)[0]
+
+        offsets = range(rows_per_page, total, rows_per_page)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+            futures = [pool.submit(fetch, offset) for offset in offsets]
+            try:
+                for offset, future in zip(offsets, futures):
+                    page = future.result()
+                    yield page, offset
+                    if len(page) < rows_per_page:
+                        return  # the caller goes on from the rows it really got
+            finally:
+                for future in futures:
+                    future.cancel()
 
     def request(self, method, path, params=None, json_body=None, data=None, headers=None, creates=False,
                 keep_meta=False, raw=False):

@@ -141,7 +141,11 @@ def read_document(path: str, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
             raise IntelFormatError(path, "is not a regular file")
         _check_size(status.st_size, max_size, path)
         with open(path, "rb") as handle:
-            content = handle.read(max_size + 1)  # +1 notices a file that grew since the stat
+            # The stat's size, +1 to notice a file that grew since (a read of max_size + 1 would allocate
+            # that much for every file); then at most up to the limit.
+            content = handle.read(status.st_size + 1)
+            if len(content) > status.st_size:
+                content += handle.read(max(max_size + 1 - len(content), 0))
     except FileNotFoundError:
         raise IntelFormatError(path, "file not found") from None
     except PermissionError:
@@ -181,6 +185,24 @@ def parse_document(
     rule = _RULES[detected]
     return _document(content, detected, parsed.type_version, identity.name, identity.description,
                      identity.intrinsic_id, source, _safe_file_name(identity.name) + rule.extension, parsed=parsed)
+
+
+def held_document(content: bytes, source: str, intel_type: str, name: str, description: str,
+                  intrinsic_id: str | None) -> IntelDocument:
+    """A document whose exact bytes the server already holds, described from the server's listing.
+
+    Not parsed again: the server accepted these bytes and nothing is uploaded for them (see
+    _intel_plan.HeldBytes). `parsed` stays None, so applicability has nothing to report.
+    """
+    upload_filename = name if intel_type == "yara" else _safe_file_name(name) + _rule(intel_type).extension
+    return _document(content, intel_type, "", name, description, intrinsic_id, source, upload_filename)
+
+
+def server_type_of(server_type: str, wanted: str | None = None) -> str | None:
+    """The collection's type for a server `type` string: `wanted` when it matches, else the first rule that does."""
+    if wanted is not None:
+        return wanted if matches_server_type(wanted, server_type) else None
+    return next((intel_type for intel_type, rule in _RULES.items() if server_type in rule.server_types), None)
 
 
 def signal_fields(signal) -> dict | None:

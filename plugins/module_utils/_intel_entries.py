@@ -23,11 +23,15 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import upload_header_problem
 
 
-def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=()):
-    """A DesiredIntel from one entry's options; the document is read and validated here, before any write."""
+def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=(), held=None, content=None):
+    """A DesiredIntel from one entry's options; the document is read and validated here, before any write.
+
+    `content`: the entry's bytes when already read. `held` (an _intel_plan.HeldBytes): a document whose
+    exact bytes the server holds is described from the server instead of parsed; it is not uploaded again.
+    """
     document = None
     if entry.get("src") is not None or entry.get("content") is not None:
-        document = _read_entry(entry, max_size)
+        document = _describe(entry, _entry_bytes(entry, max_size) if content is None else content, max_size, held)
     elif state == "present":
         raise InvalidInput("one of src or content is required when state is present")
     labels = entry.get("labels")
@@ -46,19 +50,34 @@ def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=
                         intel_id=intel_id, name=entry.get("name"), intel_type=intel_type)
 
 
-def read_entries(entries, max_size, common_labels):
-    """Every entry as a DesiredIntel, all validated before anything is sent; all problems in one error."""
-    desired, problems = [], []
+def read_entries(entries, max_size, common_labels, held=None):
+    """Every entry as a DesiredIntel, all validated before anything is written; all problems in one error.
+
+    Every file is read first: one that is missing, unreadable or too big fails the task before any
+    request, and then without `held` (whose listing is a request). `held`: see desired_intel.
+    """
+    contents, problems = [], []
     for number, entry in enumerate(entries, start=1):
         try:
-            item = desired_intel(entry, max_size, extra_labels=tuple(common_labels))
+            contents.append(_entry_bytes(entry, max_size))
+        except IntelFormatError as problem:
+            contents.append(None)
+            problems.append((number, problem))
+    held = None if problems else held
+    desired = []
+    for number, (entry, content) in enumerate(zip(entries, contents), start=1):
+        if content is None:
+            continue
+        try:
+            item = desired_intel(entry, max_size, extra_labels=tuple(common_labels), held=held, content=content)
             # Assessed now, so no more than one parse tree is held at a time (10,000 trees are ~250 MB).
-            desired.append(dataclasses.replace(item, document=assessed(item.document)))
+            document = assessed(item.document)
+            desired.append(item if document is item.document else dataclasses.replace(item, document=document))
         except (InvalidInput, IntelFormatError) as problem:
-            problems.append(f"document {number}: {problem}")
+            problems.append((number, problem))
     if problems:
         raise InvalidInput(f"{len(problems)} of {len(entries)} documents are invalid, nothing was written: "
-                           + "; ".join(problems))
+                           + "; ".join(f"document {number}: {problem}" for number, problem in sorted(problems)))
     _refuse_repeated_identities(desired)
     return desired
 
@@ -77,14 +96,18 @@ def _refuse_repeated_identities(desired):
         seen[key] = item.document.source
 
 
-def _read_entry(entry, max_size):
+def _entry_bytes(entry, max_size):
+    if entry.get("src") is not None:
+        return _formats.read_document(entry["src"], max_size=max_size)
+    return entry["content"].encode("utf-8")
+
+
+def _describe(entry, raw, max_size, held):
     src = entry.get("src")
-    if src is not None:
-        raw = _formats.read_document(src, max_size=max_size)
-        source = src
-    else:
-        raw = entry["content"].encode("utf-8")
-        source = "content"
+    source = src if src is not None else "content"
+    document = held.held_document(raw, source, entry) if held is not None else None
+    if document is not None:
+        return document
     # A YARA document's identity is its upload file name: the `name` option, else the src file's name.
     yara_name = entry.get("name") or (os.path.basename(src) if src else None)
     return _formats.parse_document(raw, source=source, intel_type=entry.get("type") or "auto",

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _formats
@@ -185,6 +187,53 @@ def _label_changes(wanted, current_ids, current_names):
     detach = tuple(sorted(label_id for label_id, name in zip(current_ids, current_names)
                           if name.casefold() not in wanted_folded))
     return attach, detach
+
+
+class HeldBytes:
+    """Server documents by md5, to recognise a file whose exact bytes the server already holds.
+
+    Such a file needs neither parsing nor checking again: what it would upload is stored already, so
+    it can only be unchanged (or need labels). Its identity comes from the server's listing. Only for
+    types the server keeps byte for byte (signals are re-serialised), and only when exactly one
+    document holds the bytes: copies take the full path, which resolves them.
+    """
+
+    def __init__(self, list_documents):
+        self._list_documents = list_documents   # the server's listing, read on first use
+        self._documents = None
+        self._by_md5 = None
+
+    @property
+    def documents(self):
+        if self._documents is None:
+            self._documents = list(self._list_documents())
+        return self._documents
+
+    def _holders(self, content):
+        if self._by_md5 is None:
+            self._by_md5 = {}
+            for document in self.documents:
+                if document.get("md5"):
+                    self._by_md5.setdefault(document["md5"], []).append(document)
+        return self._by_md5.get(hashlib.md5(content, usedforsecurity=False).hexdigest(), ())
+
+    def held_document(self, content, source, entry):
+        """The entry's document described from the one server document holding `content`, else None."""
+        found = self._holders(content)
+        if len(found) != 1:
+            return None
+        document = found[0]
+        wanted = entry.get("type") if entry.get("type") not in (None, "auto") else None
+        intel_type = _formats.server_type_of(str(document.get("type", "")), wanted)
+        if intel_type is None or _formats.comparison(intel_type) != "md5":
+            return None
+        name = document.get("name") or ""
+        if intel_type == "yara":
+            if name != (entry.get("name") or os.path.basename(entry.get("src") or "")):
+                return None  # a YARA document's identity is its upload file name, not its bytes
+            return _formats.held_document(content, source, intel_type, name, "", name)
+        return _formats.held_document(content, source, intel_type, name, document.get("description") or "",
+                                      document.get("intrinsicId"))
 
 
 class IdentityIndex:

@@ -31,9 +31,10 @@ class IntelStore:
     its creation on, so a run killed before labelling leaves nothing purge cannot find.
     """
 
-    def __init__(self, client, source_name=_wire.DEFAULT_SOURCE_NAME):
+    def __init__(self, client, source_name=_wire.DEFAULT_SOURCE_NAME, parallel=1):
         self.client = client
         self.source_name = source_name
+        self.parallel = parallel  # listing pages read at a time
         self._labels = None
         self._labels_lock = threading.RLock()
         self._source_ids = None
@@ -99,7 +100,8 @@ class IntelStore:
             params["type"] = intel_type
         if label_id is not None:
             params["labelId"] = label_id
-        for intel in self.client.paginate(self.client.api_path(_wire.INTELS), params, page_size=page_size):
+        for intel in self.client.paginate(self.client.api_path(_wire.INTELS), params, page_size=page_size,
+                                          parallel=self.parallel):
             if name is None or intel.get("name") == name:
                 yield intel
 

@@ -110,13 +110,13 @@ class Ownership:
         return "other content, not managed by this task"
 
 
-def plan_sync(store, items, managed_label, purge):
+def plan_sync(store, items, managed_label, purge, documents):
     """Plan every item, then add a delete item per managed document no longer listed; returns all items.
 
-    Copies of a document that this collection made (interrupted or overlapping runs) are resolved: the
-    oldest is kept and a delete item is added for each other copy.
+    `documents`: the server's listing (store.list_intels()), read once per run. Copies of a document
+    that this collection made (interrupted or overlapping runs) are resolved: the oldest is kept and a
+    delete item is added for each other copy.
     """
-    documents = list(store.list_intels())
     label_names = store.label_names_by_id()
     by_name = {name.casefold(): label_id for label_id, name in label_names.items()}
     managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}

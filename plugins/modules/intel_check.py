@@ -174,6 +174,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._applicabil
     summary_line,
     unknown_terms,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._file_selection import files_under
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
     DEFAULT_MAX_SIZE,
     IntelFormatError,
@@ -219,7 +220,7 @@ def main():
         argument_spec=dict(
             src=dict(type="path"),
             paths=dict(type="list", elements="path"),
-            # Applied by the action plugin, which hands the module only the selected files.
+            # Normalised by the action plugin (a comma-separated string becomes a list); applied here.
             patterns=dict(type="list", elements="str"),
             excludes=dict(type="list", elements="str"),
             max_size=dict(type="int", default=DEFAULT_MAX_SIZE),
@@ -229,8 +230,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    # The action plugin has already turned `src` and any directory into files listed in `paths`.
-    paths = list(dict.fromkeys(([params["src"]] if params["src"] else []) + (params["paths"] or [])))
+    # The action plugin has resolved `src` and `paths` on the controller; directories stand for their files.
+    given = ([params["src"]] if params["src"] else []) + (params["paths"] or [])
+    paths = list(dict.fromkeys(found for path in given
+                               for found in files_under(path, params["patterns"], params["excludes"])))
     if not paths:
         module.warn("intel_check found no files to check")
     documents = [check_file(path, params["max_size"]) for path in paths]

@@ -93,7 +93,8 @@ options:
     default: managed-by-ansible
   parallel:
     description:
-      - How many uploads, updates and deletes may be in flight at once.
+      - How many requests may be in flight at once (uploads, updates and deletes, and the pages of the
+        server's listing after the first).
     type: int
     default: 4
   max_size:
@@ -104,9 +105,12 @@ options:
   applicability:
     description:
       - What to do when documents use terms Threat Response may not evaluate (see RV(documents[].applicability)).
-      - V(warn) uploads them and warns once per document this run creates or updates, naming the terms;
-        the unchanged ones are counted in one warning line (their findings are in RV(documents) with
-        O(details=all)). V(error) fails before anything is written; V(ignore) skips the analysis.
+      - V(warn) uploads them and warns once per document this run creates or updates, naming the terms.
+        A file whose exact bytes the server already holds is not parsed or analysed again (it was when
+        it was uploaded), so it adds no warning; with O(details=all) every file is analysed, the unchanged
+        ones with findings are counted in one warning line and their findings are in RV(documents).
+      - V(error) analyses every file, also those the server holds, and fails before anything is written;
+        V(ignore) skips the analysis.
     type: str
     choices: [warn, error, ignore]
     default: warn
@@ -115,7 +119,9 @@ options:
       - How much the result says about documents that did not change. V(changed) (the default) keeps
         the result small on large sets, where RV(documents) holds the documents that changed, and the
         unchanged ones are only named in RV(unchanged) and counted in RV(counts).
-      - V(all) adds an RV(documents) entry (source, action, applicability) for every listed document.
+      - V(all) adds an RV(documents) entry (source, action, applicability) for every listed document,
+        which needs every file parsed and analysed, also those whose bytes the server already holds;
+        on large sets that is most of a run's time.
     type: str
     choices: [changed, all]
     default: changed
@@ -249,7 +255,9 @@ documents:
       description: Server id (null for a document that check mode would create).
       type: int
     applicability:
-      description: As M(tanium.threat_response.intel) returns it; null with O(applicability=ignore).
+      description:
+        - As M(tanium.threat_response.intel) returns it; null with O(applicability=ignore).
+        - Also null for a file whose exact bytes the server already held, which is not analysed again.
       type: dict
     applicability_summary:
       description: One line with the counts and the terms that are not known, when there are any.
@@ -298,6 +306,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._file_selection import files_under
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
     applicability_reports,
     applicability_warnings,
@@ -309,7 +318,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_opti
     MAX_SIZE_OPTION,
     PATH_OPTIONS,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE, HeldBytes
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
     SyncItem,
@@ -322,15 +331,21 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._module imp
 
 def sync(module):
     params = module.params
-    entries = params["documents"] + [path_entry(number, entry) for number, entry in enumerate(params["paths"], 1)]
+    entries = params["documents"] + [file_entry for number, entry in enumerate(params["paths"], 1)
+                                     for file_entry in path_entries(number, entry, params["patterns"], params["excludes"])]
     if not entries:
         # Also what keeps purge from deleting every managed document after a mistyped path variable.
         raise InvalidInput("no documents given: documents and paths are both empty")
-    desired = read_entries(entries, params["max_size"], params["labels"])
+    store = IntelStore(module.client, _wire.SYNC_SOURCE_NAME.format(managed_label=params["managed_label"]),
+                       parallel=params["parallel"])
+    server = HeldBytes(store.list_intels)
+    # Files whose bytes the server holds are not parsed again, unless every document's findings are
+    # wanted: applicability `error` checks them all, `details: all` reports them all.
+    every_finding = params["applicability"] == "error" or params["details"] == "all"
+    desired = read_entries(entries, params["max_size"], params["labels"], held=None if every_finding else server)
     reports = applicability_reports(desired, params["applicability"])
-    store = IntelStore(module.client, _wire.SYNC_SOURCE_NAME.format(managed_label=params["managed_label"]))
     items = plan_sync(store, [SyncItem(*pair) for pair in zip(desired, reports)], params["managed_label"],
-                      params["purge"])
+                      params["purge"], server.documents)
     for warning in applicability_warnings((item.desired.document, item.report, item.change.action in (CREATE, UPDATE))
                                           for item in items if item.listed):
         module.warn(warning)
@@ -343,16 +358,20 @@ def sync(module):
     return result
 
 
-def path_entry(number, entry):
-    """A `paths` entry as a `documents` entry: a path string, or a dict with `src` and document options."""
+def path_entries(number, entry, patterns, excludes):
+    """A `paths` entry as `documents` entries, one per file (a directory stands for its selected files).
+
+    The entry is a path string, or a dict with `src` and document options that go with each file.
+    """
     if isinstance(entry, str):
-        return {"src": entry}
+        return [{"src": path} for path in files_under(entry, patterns, excludes)]
     if not isinstance(entry, dict):
         raise InvalidInput(f"paths entry {number}: expected a path or a dict with src, not {type(entry).__name__}")
     checked = ArgumentSpecValidator(PATH_OPTIONS).validate(entry)
     if checked.error_messages:
         raise InvalidInput(f"paths entry {number}: " + "; ".join(checked.error_messages))
-    return checked.validated_parameters
+    options = checked.validated_parameters
+    return [dict(options, src=path) for path in files_under(options["src"], patterns, excludes)]
 
 
 def main():
@@ -361,7 +380,7 @@ def main():
             documents=dict(type="list", elements="dict", default=[], options=DOCUMENT_OPTIONS,
                            mutually_exclusive=[("src", "content")], required_one_of=[("src", "content")]),
             paths=dict(type="list", elements="raw", default=[]),
-            # Applied by the action plugin, which hands the module only the selected files.
+            # Normalised by the action plugin (a comma-separated string becomes a list); applied here.
             patterns=dict(type="list", elements="str"),
             excludes=dict(type="list", elements="str"),
             labels=dict(type="list", elements="str", default=[]),

@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-import os
-
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
@@ -41,15 +38,13 @@ def resolve_source(action, src):
         raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
 
 
-# The file names a directory contributes by default: the extensions intel is published with. A
-# directory of rules also holds README.md, CSVs and hash lists, which are not intel documents.
-DEFAULT_PATTERNS = ("*.ioc", "*.xml", "*.stix", "*.yar", "*.yara", "*.json")
-
-
 def selection(module_args):
-    """(patterns, excludes) popped from the module arguments, as lists of globs (defaults applied)."""
-    return (_globs(module_args.pop("patterns", None), "patterns") or list(DEFAULT_PATTERNS),
-            _globs(module_args.pop("excludes", None), "excludes") or [])
+    """The module arguments with `patterns` and `excludes` as lists of globs (the module expands directories)."""
+    for option in ("patterns", "excludes"):
+        globs = _globs(module_args.pop(option, None), option)
+        if globs:
+            module_args[option] = globs
+    return module_args
 
 
 def _globs(value, option):
@@ -61,34 +56,6 @@ def _globs(value, option):
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise AnsibleActionFail(f"{option} must be a list of shell patterns such as '*.yar'")
     return [item.strip() for item in value if item.strip()]
-
-
-def files_under(path, patterns=DEFAULT_PATTERNS, excludes=()):
-    """A file as itself; a directory as its files whose names match a pattern and no exclude, sorted.
-
-    Hidden files and directories are skipped. Symlinked directories are followed; a directory reached
-    again (a link loop, or two links to one place) is read once.
-    """
-    if not os.path.isdir(path):
-        return [path]
-    found, seen = [], set()
-    for directory, subdirectories, files in os.walk(path, followlinks=True):
-        real = os.path.realpath(directory)
-        if real in seen:
-            subdirectories[:] = []
-            continue
-        seen.add(real)
-        subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
-        found.extend(os.path.join(directory, name) for name in files
-                     if not name.startswith(".") and _selected(name, patterns, excludes))
-    return sorted(found)
-
-
-def _selected(name, patterns, excludes):
-    # Case-insensitive: published intel comes as .IOC and .YAR as well.
-    folded = name.casefold()
-    return (any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in patterns)
-            and not any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in excludes))
 
 
 def require_controller(action, module_name):

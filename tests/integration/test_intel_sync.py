@@ -76,7 +76,8 @@ def test_one_invalid_document_means_nothing_is_written(emulator, run_playbook):
     run = run_playbook([sync_task("sync", THIRTY[:10] + [broken])])
     assert run.rc != 0
     assert broken.name in run.task("sync")["msg"] and "nothing was written" in run.task("sync")["msg"]
-    assert writes(emulator) == [] and emulator.journal == []
+    assert writes(emulator) == []
+    assert {(entry["method"], entry["path"]) for entry in emulator.journal} == {("GET", INTELS)}
 
 
 def test_purge_deletes_exactly_the_dropped_managed_document(emulator, run_playbook):

@@ -1,4 +1,4 @@
-"""Hostile and broken input: refused on the controller with a clear message, before any request.
+"""Hostile and broken input: refused on the controller with a clear message, before any write.
 
 The same invalid files through `intel`: tests/integration/test_intel.py; random and mutated bytes
 through the parser: tests/unit/test_formats_properties.py.
@@ -11,6 +11,7 @@ INVALID = sorted(path for path in (REPO / "tests" / "fixtures" / "corpus" / "inv
                  # These hold valid documents under a misleading extension: they are detected by content.
                  if not path.name.startswith("wrong-extension"))
 FIFTY_MB = 50 * 1024 * 1024
+INTELS = "/plugin/products/threat-response/api/v1/intels"
 
 
 def sync_task(task_name, *paths):
@@ -18,7 +19,7 @@ def sync_task(task_name, *paths):
             "tanium.threat_response.intel_sync": {"documents": [{"src": str(path)} for path in paths]}}
 
 
-def test_every_invalid_corpus_file_through_intel_sync_fails_clearly_before_any_request(emulator, run_playbook):
+def test_every_invalid_corpus_file_through_intel_sync_fails_clearly_before_any_write(emulator, run_playbook):
     run = run_playbook([sync_task(path.name, path) for path in INVALID])
     messages = {path.name: run.task(path.name)["msg"] for path in INVALID}
     for path in INVALID:
@@ -27,7 +28,8 @@ def test_every_invalid_corpus_file_through_intel_sync_fails_clearly_before_any_r
         assert "\n" not in messages[path.name]
     assert len(set(messages.values())) == len(INVALID)  # each says what is wrong with its file
     assert "root:" not in messages["xxe_external-entity-file.xml"]  # the external entity was never read
-    assert emulator.journal == []
+    # intel_sync reads the listing first (to skip files the server holds byte for byte): nothing else.
+    assert {(entry["method"], entry["path"]) for entry in emulator.journal} == {("GET", INTELS)}
 
 
 def test_a_50_mb_document_is_refused_by_its_size_before_it_is_read(emulator, run_playbook, tmp_path):
@@ -90,4 +92,4 @@ def test_header_values_that_cannot_travel_are_refused_before_any_write(emulator,
     assert "its description holds characters other than printable ASCII" in run.task("unicode")["msg"]
     assert run.status("long") == "failed"
     assert "its upload name is 304 characters long" in run.task("long")["msg"]
-    assert emulator.journal == []
+    assert {(entry["method"], entry["path"]) for entry in emulator.journal} == {("GET", INTELS)}

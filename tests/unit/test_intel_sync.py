@@ -36,7 +36,8 @@ def actions(items):
 
 
 def plan(store, documents, purge=False):
-    return plan_sync(store, [SyncItem(present(document)) for document in documents], MANAGED, purge)
+    return plan_sync(store, [SyncItem(present(document)) for document in documents], MANAGED, purge,
+                     list(store.list_intels()))
 
 
 def test_plan_creates_updates_keeps_and_purges_only_managed_documents(emulator, store):

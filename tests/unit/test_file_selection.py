@@ -3,11 +3,8 @@
 import pytest
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
-    DEFAULT_PATTERNS,
-    files_under,
-    selection,
-)
+from ansible_collections.tanium.threat_response.plugins.module_utils._file_selection import files_under
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import selection
 
 
 @pytest.fixture
@@ -49,11 +46,10 @@ def test_symlinked_directories_are_followed_and_a_loop_is_read_once(tree, tmp_pa
     assert len(found) == len(set(found)) == 8
 
 
-def test_selection_takes_lists_or_comma_separated_strings_and_defaults():
+def test_selection_takes_lists_or_comma_separated_strings_and_leaves_the_default_to_the_module():
     args = {"patterns": "*.yar, *.ioc", "excludes": ["old*"], "paths": []}
-    assert selection(args) == (["*.yar", "*.ioc"], ["old*"])
-    assert args == {"paths": []}
-    assert selection({}) == (list(DEFAULT_PATTERNS), [])
-    assert selection({"patterns": []}) == (list(DEFAULT_PATTERNS), [])
+    assert selection(args) == {"patterns": ["*.yar", "*.ioc"], "excludes": ["old*"], "paths": []}
+    assert selection({}) == {}
+    assert selection({"patterns": [], "excludes": " , "}) == {}
     with pytest.raises(AnsibleActionFail, match="excludes must be a list of shell patterns"):
         selection({"excludes": [3]})
