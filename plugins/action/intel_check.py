@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
-    ControllerFilesAction,
-    files_under,
-    require_controller,
-    resolve_source,
-    selection,
-)
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import ControllerFilesAction
 
 
 class ActionModule(ControllerFilesAction):
@@ -20,13 +14,12 @@ class ActionModule(ControllerFilesAction):
     def resolve_arguments(self, module_args):
         """Every file `src` and `paths` name, directories expanded, as absolute controller paths."""
         src, paths = module_args.pop("src", None), module_args.get("paths")
-        patterns, excludes = selection(module_args)
+        chosen = self.pop_selection(module_args)
         if paths is not None and not isinstance(paths, list):
             raise AnsibleActionFail("paths must be a list of files or directories")
         given = ([src] if src is not None else []) + list(paths or [])
         if not given:
             raise AnsibleActionFail("one of the following is required: src, paths")
-        require_controller(self, self.MODULE)
-        module_args["paths"] = [found for path in given
-                                for found in files_under(resolve_source(self, path), patterns, excludes)]
+        self.require_controller()
+        module_args["paths"] = [found for path in given for found in self.files(path, chosen)]
         return module_args

@@ -154,15 +154,11 @@ path:
   sample: 'C:\Users\mlee\Downloads\invoice_0423.pdf.exe'
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._file_collect import collect
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-
-
-def run(module):
-    if module.params["wait_sleep"] < 1 or module.params["wait_timeout"] < 0:
-        raise InvalidInput("wait_sleep must be at least 1 and wait_timeout must not be negative")
-    return collect(module)
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
+    ThreatResponseModule,
+    wait_argument_spec,
+)
 
 
 def main():
@@ -172,16 +168,14 @@ def main():
             client_id=dict(type="str"),
             path=dict(type="str", required=True),
             dest=dict(type="path", required=True),
-            wait_timeout=dict(type="int", default=600),
-            wait_sleep=dict(type="int", default=2),
+            **wait_argument_spec(timeout=600, sleep=2),
             force=dict(type="bool", default=False),
             extract=dict(type="bool", default=False),
             cleanup=dict(type="bool", default=True),
         ),
-        mutually_exclusive=[("hostname", "client_id")],
-        required_one_of=[("hostname", "client_id")],
+        exactly_one_of=[("hostname", "client_id")],
     )
-    module.run(run)
+    module.run(collect)
 
 
 if __name__ == "__main__":

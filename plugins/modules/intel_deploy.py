@@ -120,14 +120,15 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._deployment
     wait_for_deployment,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
+    ThreatResponseModule,
+    wait_argument_spec,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import utc_now
 
 
 def deploy(module):
     client, params = module.client, module.params
-    if params["wait_sleep"] < 1 or params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_sleep must be at least 1 and wait_timeout must not be negative")
     before = read_status(client)
     if module.check_mode:
         return dict(changed=True, task_id=None, status=status_record(before), elapsed=0.0)
@@ -152,11 +153,7 @@ def deploy(module):
 def main():
     module = ThreatResponseModule(
         # Documented in plugins/doc_fragments/wait.py; the roles use the same names.
-        argument_spec=dict(
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=900),
-            wait_sleep=dict(type="int", default=10),
-        ),
+        argument_spec=dict(wait=dict(type="bool", default=False), **wait_argument_spec(timeout=900, sleep=10)),
     )
     module.run(deploy)
 

@@ -138,8 +138,7 @@ def main():
             computer_group=dict(type="str"),
             computer_group_id=dict(type="int"),
         ),
-        mutually_exclusive=[("intel_id", "intel_name"), ("computer_group", "computer_group_id")],
-        required_one_of=[("intel_id", "intel_name"), ("computer_group", "computer_group_id")],
+        exactly_one_of=[("intel_id", "intel_name"), ("computer_group", "computer_group_id")],
     )
     module.run(scan)
 

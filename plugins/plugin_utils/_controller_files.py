@@ -32,13 +32,29 @@ class ControllerFilesAction(ActionBase):
         result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
         return result
 
+    def require_controller(self):
+        """These modules read controller files and talk HTTPS themselves; they run only where the files are."""
+        transport = self._connection.transport
+        if transport not in ("local", "ansible.builtin.local"):
+            raise AnsibleActionFail(
+                f"{self.MODULE} reads intel files on the controller and must run there: use `connection: local` "
+                f"(or `delegate_to: localhost`) instead of the {transport!r} connection")
 
-def resolve_source(action, src):
-    """The absolute controller path of `src`, looked up like `template` does: role files/, then playbook dir."""
-    try:
-        return action._find_needle("files", src)
-    except AnsibleError as error:
-        raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
+    def source(self, src):
+        """The absolute controller path of `src`, looked up like `template` does: role files/, then playbook dir."""
+        try:
+            return self._find_needle("files", src)
+        except AnsibleError as error:
+            raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
+
+    @staticmethod
+    def pop_selection(module_args):
+        """(patterns, excludes) popped from the module arguments: see `selection`."""
+        return selection(module_args)
+
+    def files(self, src, chosen):
+        """The controller files `src` stands for: itself, or the files of a directory that `chosen` selects."""
+        return files_under(self.source(src), *chosen)
 
 
 # The file names a directory contributes by default: the extensions intel is published with. A
@@ -89,11 +105,3 @@ def _selected(name, patterns, excludes):
     folded = name.casefold()
     return (any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in patterns)
             and not any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in excludes))
-
-
-def require_controller(action, module_name):
-    """These modules read controller files and talk HTTPS themselves; they run only where the files are."""
-    if action._connection.transport not in ("local", "ansible.builtin.local"):
-        raise AnsibleActionFail(
-            f"{module_name} reads intel files on the controller and must run there: use `connection: local` "
-            f"(or `delegate_to: localhost`) instead of the {action._connection.transport!r} connection")
