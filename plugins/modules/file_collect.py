@@ -76,15 +76,13 @@ options:
     default: true
 extends_documentation_fragment:
   - tanium.threat_response.connection
-  - tanium.threat_response.attributes
+  - tanium.threat_response.attributes.JOB
 attributes:
   check_mode:
-    support: full
-    description: Looks up the endpoint and the evidence already held and reports whether it would collect; opens
-      no connection and writes nothing.
+    details: The lookups are of the endpoint and of the evidence already held; no connection is opened and no file
+      written.
   diff_mode:
-    support: none
-    description: A collected file has no text to compare.
+    details: A collected file has no text to compare.
 notes:
   - The paths are those of the threat-response API family, on 3.x and 4.x servers alike.
   - "Inferred about the server (no public source states it): which digest the evidence's C(hash) field is; the
