@@ -23,6 +23,11 @@ description:
 author:
   - Tanium Threat Response collection maintainers (@tanium-threat-response)
 options:
+  path:
+    description:
+      - Full path of the file on the endpoint, for example V(C:\\Users\\mlee\\Downloads\\invoice.pdf.exe).
+    type: str
+    required: true
   hostname:
     description:
       - Host name of the endpoint, as the platform knows it (exact, case-insensitive).
@@ -32,11 +37,6 @@ options:
     description:
       - Platform client id of the endpoint.
     type: str
-  path:
-    description:
-      - Full path of the file on the endpoint, for example V(C:\\Users\\mlee\\Downloads\\invoice.pdf.exe).
-    type: str
-    required: true
   dest:
     description:
       - Where the zip goes on the host the module runs on (normally the controller).
@@ -162,9 +162,9 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._module imp
 def main():
     module = ThreatResponseModule(
         argument_spec=dict(
+            path=dict(type="str", required=True),
             hostname=dict(type="str"),
             client_id=dict(type="str"),
-            path=dict(type="str", required=True),
             dest=dict(type="path", required=True),
             **wait_argument_spec(timeout=600, sleep=2),
             force=dict(type="bool", default=False),
