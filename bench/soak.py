@@ -6,9 +6,9 @@ Not a timed test (minutes, and random): run it by hand after changing the engine
 line into docs/reliability.md. Against one emulator (`python -m emulator`, a separate process):
 
 1. `--rounds` times: change the set (a random window of `--documents` document numbers, so some
-   documents are new and some gone, and a random tenth of them edited), start the intel_rollout role
-   (purge, deploy) over it and kill -9 its whole process tree after a random moment (so creates,
-   labels, updates, deletes and the deploy are each cut at some point);
+   documents are new and some gone, and a random tenth of them edited), start the collection's
+   rollout playbook (the intel_rollout role: purge, deploy) over it and kill -9 its whole process tree
+   after a random moment (so creates, labels, updates, deletes and the deploy are each cut at some point);
 2. start three rollouts of `--overlap-documents` documents at the same moment and let them finish;
 3. run one more rollout, uninterrupted, of the same `--overlap-documents` documents.
 
@@ -43,19 +43,9 @@ BIN = Path(sys.executable).parent
 MANAGED = "managed-by-ansible"
 # As plugins/module_utils/_deployment.py: a deployment touches updatedAt just after stamping the document.
 DEPLOYMENT_TOUCHES_UPDATED_AT = datetime.timedelta(seconds=2)
-PLAYBOOK = """---
-- name: Soak - intel_rollout with purge and deploy
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  roles:
-    - role: tanium.threat_response.intel_rollout
-      vars:
-        intel_rollout_path: "{{ soak_documents_dir }}"
-        intel_rollout_purge: true
-        intel_rollout_wait: true
-        intel_rollout_wait_sleep: 1
-"""
+# The collection's own rollout playbook (playbooks/rollout.yml), as users run it: purge, deploy and wait.
+PLAYBOOK = "tanium.threat_response.rollout"
+ROLLOUT_VARS = dict(intel_rollout_purge=True, intel_rollout_wait=True, intel_rollout_wait_sleep=1)
 
 
 class Emulator:
@@ -93,9 +83,10 @@ def churn(directory: Path, count: int, rng: random.Random) -> None:
         (directory / generate.file_name(number)).write_text(generate.render(number, edited=edited), encoding="utf-8")
 
 
-def start_rollout(playbook: Path, documents: Path, env: dict, log: Path) -> subprocess.Popen:
+def start_rollout(documents: Path, env: dict, log: Path) -> subprocess.Popen:
     """ansible-playbook in its own session, so the whole process tree can be killed at once."""
-    command = [str(BIN / "ansible-playbook"), str(playbook), "-e", json.dumps({"soak_documents_dir": str(documents)})]
+    extra_vars = json.dumps(dict(ROLLOUT_VARS, intel_rollout_path=str(documents)))
+    command = [str(BIN / "ansible-playbook"), PLAYBOOK, "-e", extra_vars]
     with open(log, "wb") as output:
         return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -154,8 +145,6 @@ def main(argv: list[str]) -> int:
     small, large = work / "small", work / "large"
     small.mkdir(exist_ok=True)
     generate.write_documents(large, args.overlap_documents)
-    playbook = work / "rollout.yml"
-    playbook.write_text(PLAYBOOK)
     env = base_environment()
     started = time.monotonic()
 
@@ -167,18 +156,18 @@ def main(argv: list[str]) -> int:
         for number in range(1, args.rounds + 1):
             churn(small, args.documents, rng)
             after = rng.uniform(0.5, args.max_kill_after)
-            process = start_rollout(playbook, small, env, work / f"round-{number}.log")
+            process = start_rollout(small, env, work / f"round-{number}.log")
             try:
                 process.wait(timeout=after)
                 say(f"round {number}: finished before the kill at {after:.1f} s (status {process.returncode})")
             except subprocess.TimeoutExpired:
                 kill_tree(process)
                 say(f"round {number}: killed after {after:.1f} s")
-        overlapping = [start_rollout(playbook, large, env, work / f"overlap-{index}.log") for index in range(3)]
+        overlapping = [start_rollout(large, env, work / f"overlap-{index}.log") for index in range(3)]
         say("three overlapping rollouts: status " + ", ".join(str(process.wait()) for process in overlapping))
         before = check(emulator.state(), expected_md5s(large))
         say("before the clean run: " + ", ".join(f"{value} {name}" for name, value in before.items()))
-        final = start_rollout(playbook, large, env, work / "final.log")
+        final = start_rollout(large, env, work / "final.log")
         status = final.wait()
         say(f"clean run: status {status}")
         counts = check(emulator.state(), expected_md5s(large))

@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
-    ControllerFilesAction,
-    require_controller,
-    resolve_source,
-)
+from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import ControllerFilesAction
 
 
 class ActionModule(ControllerFilesAction):
@@ -15,6 +11,6 @@ class ActionModule(ControllerFilesAction):
 
     def resolve_arguments(self, module_args):
         if module_args.get("src") is not None:
-            require_controller(self, self.MODULE)
-            module_args["src"] = resolve_source(self, module_args["src"])
+            self.require_controller()
+            module_args["src"] = self.source(module_args["src"])
         return module_args

@@ -7,8 +7,6 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
     ControllerFilesAction,
-    require_controller,
-    resolve_source,
     selection,
 )
 
@@ -24,6 +22,6 @@ class ActionModule(ControllerFilesAction):
         given = ([src] if src is not None else []) + list(paths or [])
         if not given:
             raise AnsibleActionFail("one of the following is required: src, paths")
-        require_controller(self, self.MODULE)
-        module_args["paths"] = [resolve_source(self, path) for path in given]
+        self.require_controller()
+        module_args["paths"] = [self.source(path) for path in given]
         return selection(module_args)

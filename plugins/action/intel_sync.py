@@ -7,8 +7,6 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._controller_files import (
     ControllerFilesAction,
-    require_controller,
-    resolve_source,
     selection,
 )
 
@@ -22,20 +20,20 @@ class ActionModule(ControllerFilesAction):
         if not isinstance(documents, list) or not isinstance(paths, list):
             raise AnsibleActionFail("documents and paths must be lists")
         if paths or any(isinstance(entry, dict) and entry.get("src") is not None for entry in documents):
-            require_controller(self, self.MODULE)
+            self.require_controller()
         module_args["documents"] = [self._resolved(entry) for entry in documents]
         module_args["paths"] = [self._resolved_path(entry) for entry in paths]
         return selection(module_args)
 
     def _resolved_path(self, entry):
-        """A `paths` entry with its src resolved; the module expands directories (and a dict's options go with each file)."""
+        """A `paths` entry with its src resolved; the module expands directories (a dict's options go with each file)."""
         if isinstance(entry, dict):
             if entry.get("src") is None:
                 raise AnsibleActionFail(f"paths entry {entry!r} has no src")
             return self._resolved(entry)
-        return resolve_source(self, entry)
+        return self.source(entry)
 
     def _resolved(self, entry):
         if isinstance(entry, dict) and entry.get("src") is not None:
-            return dict(entry, src=resolve_source(self, entry["src"]))
+            return dict(entry, src=self.source(entry["src"]))
         return entry

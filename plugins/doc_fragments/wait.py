@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options for waiting: until a deployment has finished (DOCUMENTATION, argspec in
-plugins/modules/intel_deploy.py), or while polling for answers (POLL, e.g. question_info)."""
+"""Options for waiting: until a deployment has finished (DOCUMENTATION, intel_deploy), or while polling for
+answers (POLL, e.g. question_info). Argspec and checks: wait_argument_spec in plugins/module_utils/_module.py."""
 
 from __future__ import annotations
 

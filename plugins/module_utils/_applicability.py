@@ -107,6 +107,12 @@ class _Tally:
         if rule.level != terms.KNOWN:
             self.uses.setdefault(term, [rule, 0, kind])[1] += 1
 
+    def listed(self, term: str, table: dict, unlisted) -> None:
+        """One item using `term`, at the level of its rule in `table` (`unlisted` when the table has none)."""
+        rule = _lookup(table, term, unlisted)
+        self.item(rule.level)
+        self.term(term, rule)
+
     def finding(self, term: str, level: str, detail: str) -> None:
         self.written[term] = (level, detail)
 
@@ -136,9 +142,7 @@ def _openioc_tally(root) -> _Tally:
             context = item.find(f"{{{namespace}}}Context")
             search = (context.get("search") or "").strip() if context is not None else ""
             term = search or "(IndicatorItem without Context/@search)"
-            rule = _lookup(terms.OPENIOC_TERMS, term, terms.UNLISTED["openioc"])
-            tally.item(rule.level)
-            tally.term(term, rule)
+            tally.listed(term, terms.OPENIOC_TERMS, terms.UNLISTED["openioc"])
     return tally
 
 
@@ -156,9 +160,7 @@ def _stix_tally(root) -> _Tally:
             term = f"Test_Mechanism/{local_name}"
         else:
             continue
-        rule = _lookup(terms.STIX_TERMS, term, terms.UNLISTED["stix"])
-        tally.item(rule.level)
-        tally.term(term, rule)
+        tally.listed(term, terms.STIX_TERMS, terms.UNLISTED["stix"])
     return tally
 
 

@@ -22,15 +22,22 @@ class InvalidInput(ValueError):
     """Options or documents that cannot be used: found before anything is written."""
 
 
-class ApiError(ThreatResponseError):
+class RequestFailed(ThreatResponseError):
+    """One request failed: `method` and `path` name it, `problem` says how."""
+
+    def __init__(self, method, path, problem):
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path} failed: {problem}")
+
+
+class ApiError(RequestFailed):
     """The server answered with an unexpected status."""
 
     def __init__(self, method, path, status, message):
-        self.method = method
-        self.path = path
         self.status = status
         self.message = message
-        super().__init__(f"{method} {path} failed: HTTP {status}: {message}")
+        super().__init__(method, path, f"HTTP {status}: {message}")
 
 
 class AuthError(ApiError):
@@ -41,7 +48,7 @@ class NotFoundError(ApiError):
     """404: the object does not exist."""
 
 
-class TransportError(ThreatResponseError):
+class TransportError(RequestFailed):
     """No usable answer: connection refused, reset, timed out, DNS or TLS failure.
 
     `request_sent` is False only when the request surely never reached the server, so a create may
@@ -49,12 +56,10 @@ class TransportError(ThreatResponseError):
     """
 
     def __init__(self, method, path, reason, request_sent, retryable=True):
-        self.method = method
-        self.path = path
         self.reason = reason
         self.request_sent = request_sent
         self.retryable = retryable
-        super().__init__(f"{method} {path} failed: {reason}")
+        super().__init__(method, path, reason)
 
 
 class DeadlineExceeded(ThreatResponseError):

@@ -34,22 +34,30 @@ CONNECTION_ARGUMENT_SPEC = dict(
 )
 
 
+def wait_argument_spec(timeout, sleep):
+    """wait_timeout and wait_sleep with a module's own defaults (documented in plugins/doc_fragments/wait.py)."""
+    return dict(wait_timeout=dict(type="int", default=timeout), wait_sleep=dict(type="int", default=sleep))
+
+
 class ThreatResponseModule(AnsibleModule):
     """AnsibleModule with the connection options, a lazily built client and error mapping.
 
     A module subclasses nothing: it builds one of these with its own options and calls
-    `module.run(function)`, where `function(module)` returns the result dict.
+    `module.run(function)`, where `function(module)` returns the result dict. `exactly_one_of` lists
+    groups of options of which a task must give exactly one (mutually exclusive and one required).
     """
 
-    def __init__(self, argument_spec=None, **kwargs):
+    def __init__(self, argument_spec=None, exactly_one_of=(), **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
         kwargs.setdefault("supports_check_mode", True)
-        required_one_of = list(kwargs.pop("required_one_of", []))
+        required_one_of = list(kwargs.pop("required_one_of", [])) + list(exactly_one_of)
+        mutually_exclusive = list(kwargs.pop("mutually_exclusive", [])) + list(exactly_one_of)
         super().__init__(
             argument_spec=spec,
             required_one_of=[("api_token", "username")] + required_one_of,
             required_together=[("username", "password")],
+            mutually_exclusive=mutually_exclusive,
             **kwargs,
         )
         if REQUESTS_IMPORT_ERROR:
@@ -89,12 +97,19 @@ class ThreatResponseModule(AnsibleModule):
     def run(self, body):
         """Call body(module) and exit with its result; any client error becomes a clean failure."""
         try:
+            _check_wait(self.params)
             result = body(self)
         except ThreatResponseError as error:
             self.fail_json(msg=self.scrub(str(error)), **_error_fields(error))
         except (InvalidInput, IntelFormatError) as error:
             self.fail_json(msg=self.scrub(str(error)))
         self.exit_json(**result)
+
+
+def _check_wait(params):
+    # The options of wait_argument_spec, checked before a module starts anything it would then wait for.
+    if "wait_sleep" in params and (params["wait_sleep"] < 1 or params["wait_timeout"] < 0):
+        raise InvalidInput("wait_sleep must be at least 1 and wait_timeout must not be negative")
 
 
 def _error_fields(error):

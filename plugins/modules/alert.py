@@ -32,11 +32,9 @@ extends_documentation_fragment:
   - tanium.threat_response.attributes
 attributes:
   check_mode:
-    support: full
-    description: Reads the alert and reports whether its state would change, sending no PUT.
+    details: Reads the alert and reports whether its state would change, sending no PUT.
   diff_mode:
-    support: full
-    description: Shows the alert's state before and after.
+    details: For an alert, its state before and after.
 notes:
   - With O(api_version=4) the state is set with C(PUT alerts/{id}).
   - With O(api_version=3) the state is set with C(PUT alerts/{id}) too, or, when the server answers 404 or 405

@@ -23,6 +23,11 @@ description:
 author:
   - Tanium Threat Response collection maintainers (@tanium-threat-response)
 options:
+  path:
+    description:
+      - Full path of the file on the endpoint, for example V(C:\\Users\\mlee\\Downloads\\invoice.pdf.exe).
+    type: str
+    required: true
   hostname:
     description:
       - Host name of the endpoint, as the platform knows it (exact, case-insensitive).
@@ -32,11 +37,6 @@ options:
     description:
       - Platform client id of the endpoint.
     type: str
-  path:
-    description:
-      - Full path of the file on the endpoint, for example V(C:\\Users\\mlee\\Downloads\\invoice.pdf.exe).
-    type: str
-    required: true
   dest:
     description:
       - Where the zip goes on the host the module runs on (normally the controller).
@@ -76,15 +76,13 @@ options:
     default: true
 extends_documentation_fragment:
   - tanium.threat_response.connection
-  - tanium.threat_response.attributes
+  - tanium.threat_response.attributes.JOB
 attributes:
   check_mode:
-    support: full
-    description: Looks up the endpoint and the evidence already held and reports whether it would collect; opens
-      no connection and writes nothing.
+    details: The lookups are of the endpoint and of the evidence already held; no connection is opened and no file
+      written.
   diff_mode:
-    support: none
-    description: A collected file has no text to compare.
+    details: A collected file has no text to compare.
 notes:
   - The paths are those of the threat-response API family, on 3.x and 4.x servers alike.
   - "Inferred about the server (no public source states it): which digest the evidence's C(hash) field is; the
@@ -154,34 +152,28 @@ path:
   sample: 'C:\Users\mlee\Downloads\invoice_0423.pdf.exe'
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._file_collect import collect
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-
-
-def run(module):
-    if module.params["wait_sleep"] < 1 or module.params["wait_timeout"] < 0:
-        raise InvalidInput("wait_sleep must be at least 1 and wait_timeout must not be negative")
-    return collect(module)
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
+    ThreatResponseModule,
+    wait_argument_spec,
+)
 
 
 def main():
     module = ThreatResponseModule(
         argument_spec=dict(
+            path=dict(type="str", required=True),
             hostname=dict(type="str"),
             client_id=dict(type="str"),
-            path=dict(type="str", required=True),
             dest=dict(type="path", required=True),
-            wait_timeout=dict(type="int", default=600),
-            wait_sleep=dict(type="int", default=2),
+            **wait_argument_spec(timeout=600, sleep=2),
             force=dict(type="bool", default=False),
             extract=dict(type="bool", default=False),
             cleanup=dict(type="bool", default=True),
         ),
-        mutually_exclusive=[("hostname", "client_id")],
-        required_one_of=[("hostname", "client_id")],
+        exactly_one_of=[("hostname", "client_id")],
     )
-    module.run(run)
+    module.run(collect)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,10 @@ options: {}
 extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.wait
-  - tanium.threat_response.attributes
+  - tanium.threat_response.attributes.JOB
 attributes:
   check_mode:
-    support: full
-    description: Reads the current status and reports a change, sending no deploy request.
-  diff_mode:
-    support: none
-    description: A deployment has no before and after to show.
+    details: The lookup is of the current status, returned as RV(status); a deployment is always reported as a change.
 notes:
   - The deploy request is sent again only when the server surely did not act on it (HTTP 429 or 503, or no
     connection made). After a gateway error or a dropped connection the task fails instead, as a second
@@ -76,31 +72,39 @@ status:
   type: dict
   contains:
     created_at:
-      description: When the first intel package was created (ISO 8601, UTC).
+      description: When the server's first intel package was created (ISO 8601, UTC), not this task's deployment.
       type: str
       sample: "2021-05-02T19:18:00.685Z"
     modified_at:
-      description: When the last deployment finished (ISO 8601, UTC).
+      description:
+        - When the last deployment finished (ISO 8601, UTC).
+        - After a successful wait, normally the end of this task's deployment.
       type: str
-      sample: "2021-07-14T10:17:13.050Z"
+      sample: "2021-07-14T10:23:41.512Z"
     current_revision:
-      description: Revision of the deployed intel package, incremented by each deployment.
+      description:
+        - Revision of the deployed intel package. Each deployment increments it, so after a successful wait it is
+          normally one more than in check mode or before the task.
       type: int
-      sample: 10
+      sample: 11
     current_size:
-      description: Size of the deployed intel package in bytes.
+      description: Size in bytes of the package at RV(status.current_revision).
       type: int
-      sample: 2000
+      sample: 2150
     pending_revision:
-      description: Revision of the package being deployed; null when nothing is pending.
+      description:
+        - Revision of the package still being deployed; null when none is.
+        - Without O(wait), and when the wait times out, normally the revision of this task's deployment.
       type: int
       sample: null
     pending_size:
-      description: Size of the package being deployed; null when nothing is pending.
+      description: Size in bytes of the package at RV(status.pending_revision); null when none is pending.
       type: int
       sample: null
     deployed:
-      description: True when nothing is pending (derived from RV(status.pending_revision)).
+      description:
+        - True when nothing is pending (RV(status.pending_revision) is null).
+        - Normally true after a successful wait, and false without O(wait), as the deployment has only started.
       type: bool
       sample: true
 elapsed:
@@ -120,14 +124,15 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._deployment
     wait_for_deployment,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
+    ThreatResponseModule,
+    wait_argument_spec,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import utc_now
 
 
 def deploy(module):
     client, params = module.client, module.params
-    if params["wait_sleep"] < 1 or params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_sleep must be at least 1 and wait_timeout must not be negative")
     before = read_status(client)
     if module.check_mode:
         return dict(changed=True, task_id=None, status=status_record(before), elapsed=0.0)
@@ -152,11 +157,7 @@ def deploy(module):
 def main():
     module = ThreatResponseModule(
         # Documented in plugins/doc_fragments/wait.py; the roles use the same names.
-        argument_spec=dict(
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=900),
-            wait_sleep=dict(type="int", default=10),
-        ),
+        argument_spec=dict(wait=dict(type="bool", default=False), **wait_argument_spec(timeout=900, sleep=10)),
     )
     module.run(deploy)
 

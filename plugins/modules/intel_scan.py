@@ -36,14 +36,10 @@ options:
     type: int
 extends_documentation_fragment:
   - tanium.threat_response.connection
-  - tanium.threat_response.attributes
+  - tanium.threat_response.attributes.JOB
 attributes:
   check_mode:
-    support: full
-    description: Looks up the document and the group, then reports a change, sending no scan request.
-  diff_mode:
-    support: none
-    description: A scan has no before and after to show.
+    details: The lookups are of the document and the computer group; a scan is always reported as a change.
 notes:
   - With O(api_version=4) the request goes to C(POST .../threat-response/api/v1/on-demand-scans/), with
     O(api_version=3) to C(POST .../detect3/api/v1/quick-scans/).
@@ -138,8 +134,7 @@ def main():
             computer_group=dict(type="str"),
             computer_group_id=dict(type="int"),
         ),
-        mutually_exclusive=[("intel_id", "intel_name"), ("computer_group", "computer_group_id")],
-        required_one_of=[("intel_id", "intel_name"), ("computer_group", "computer_group_id")],
+        exactly_one_of=[("intel_id", "intel_name"), ("computer_group", "computer_group_id")],
     )
     module.run(scan)
 

@@ -102,11 +102,11 @@ intel:
   type: dict
   contains:
     id:
-      description: Server id.
+      description: Server id of the document (O(id), or the id of the document named by O(name)).
       type: int
       sample: 431
     name:
-      description: Name.
+      description: Name of the document.
       type: str
       sample: APT18 DEMONSTRATING HUSTLE (BLOG)
     revision_id:

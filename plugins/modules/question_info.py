@@ -142,15 +142,18 @@ errors:
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _question
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
+from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
+    ThreatResponseModule,
+    wait_argument_spec,
+)
 
 
 def question(module):
     client, params = module.client, module.params
     if not 1 <= params["complete_percent"] <= 100:
         raise InvalidInput("complete_percent must be between 1 and 100")
-    if params["wait_sleep"] < 1 or params["wait_timeout"] < 0 or params["expire_seconds"] < 1:
-        raise InvalidInput("wait_sleep and expire_seconds must be at least 1, and wait_timeout must not be negative")
+    if params["expire_seconds"] < 1:
+        raise InvalidInput("expire_seconds must be at least 1")
     saved_id = question_text = None
     if params["text"] is not None:
         candidate = _question.with_parameters(client, _question.parse(client, params["text"]))
@@ -169,18 +172,16 @@ def question(module):
 
 def main():
     module = ThreatResponseModule(
-        # wait_timeout and wait_sleep: documented in plugins/doc_fragments/wait.py (POLL).
         argument_spec=dict(
             text=dict(type="str"),
             saved_question=dict(type="str"),
             refresh=dict(type="bool", default=True),
             complete_percent=dict(type="int", default=99),
             expire_seconds=dict(type="int", default=600),
-            wait_timeout=dict(type="int", default=600),
-            wait_sleep=dict(type="int", default=5),
+            # Documented by the wait.poll fragment, with these defaults.
+            **wait_argument_spec(timeout=600, sleep=5),
         ),
-        mutually_exclusive=[("text", "saved_question")],
-        required_one_of=[("text", "saved_question")],
+        exactly_one_of=[("text", "saved_question")],
     )
     module.run(question)
 

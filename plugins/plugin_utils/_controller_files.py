@@ -1,6 +1,9 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller-side resolution of `src` paths for the action plugins (intel, intel_sync, intel_check)."""
+"""Controller-side resolution of `src` paths for the action plugins (intel, intel_sync, intel_check).
+
+Directories are expanded by the modules (module_utils/_file_selection.py), which run on the controller.
+"""
 
 from __future__ import annotations
 
@@ -29,13 +32,20 @@ class ControllerFilesAction(ActionBase):
         result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
         return result
 
+    def require_controller(self):
+        """These modules read controller files and talk HTTPS themselves; they run only where the files are."""
+        transport = self._connection.transport
+        if transport not in ("local", "ansible.builtin.local"):
+            raise AnsibleActionFail(
+                f"{self.MODULE} reads intel files on the controller and must run there: use `connection: local` "
+                f"(or `delegate_to: localhost`) instead of the {transport!r} connection")
 
-def resolve_source(action, src):
-    """The absolute controller path of `src`, looked up like `template` does: role files/, then playbook dir."""
-    try:
-        return action._find_needle("files", src)
-    except AnsibleError as error:
-        raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
+    def source(self, src):
+        """The absolute controller path of `src`, looked up like `template` does: role files/, then playbook dir."""
+        try:
+            return self._find_needle("files", src)
+        except AnsibleError as error:
+            raise AnsibleActionFail(f"src {src!r}: {error.message}") from None
 
 
 def selection(module_args):
@@ -56,11 +66,3 @@ def _globs(value, option):
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise AnsibleActionFail(f"{option} must be a list of shell patterns such as '*.yar'")
     return [item.strip() for item in value if item.strip()]
-
-
-def require_controller(action, module_name):
-    """These modules read controller files and talk HTTPS themselves; they run only where the files are."""
-    if action._connection.transport not in ("local", "ansible.builtin.local"):
-        raise AnsibleActionFail(
-            f"{module_name} reads intel files on the controller and must run there: use `connection: local` "
-            f"(or `delegate_to: localhost`) instead of the {action._connection.transport!r} connection")

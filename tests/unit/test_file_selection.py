@@ -1,4 +1,8 @@
-"""Which files a directory contributes: the default intel extensions, patterns/excludes, symlinked directories."""
+"""Which files a directory contributes: the default intel extensions, patterns/excludes, symlinked directories;
+and the action plugins refuse to read controller files for a task that runs elsewhere."""
+
+import importlib
+from types import SimpleNamespace
 
 import pytest
 from ansible.errors import AnsibleActionFail
@@ -53,3 +57,16 @@ def test_selection_takes_lists_or_comma_separated_strings_and_leaves_the_default
     assert selection({"patterns": [], "excludes": " , "}) == {}
     with pytest.raises(AnsibleActionFail, match="excludes must be a list of shell patterns"):
         selection({"excludes": [3]})
+
+
+@pytest.mark.parametrize("module, args", [
+    ("intel", {"src": "a.ioc"}),
+    ("intel_check", {"src": "a.ioc"}),
+    ("intel_sync", {"paths": ["rules/"]}),
+])
+def test_the_action_plugins_refuse_a_connection_that_is_not_local(module, args):
+    action_module = importlib.import_module(f"ansible_collections.tanium.threat_response.plugins.action.{module}")
+    action = action_module.ActionModule(None, SimpleNamespace(transport="ssh"), None, None, None)
+    with pytest.raises(AnsibleActionFail, match=rf"^tanium\.threat_response\.{module} reads intel files on the "
+                       r"controller and must run there: .* instead of the 'ssh' connection$"):
+        action.resolve_arguments(args)
