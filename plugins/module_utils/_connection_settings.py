@@ -51,7 +51,8 @@ def checked_base_url(url, allow_http):
 
 
 def checked_verify(validate_certs, ca_path):
-    """The `verify` argument for requests: False, the CA file, or True (system trust store).
+    """The `verify` argument for requests: False, the CA file (ca_path, else REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE, as requests would take them from the environment), or True (system trust store).
 
     A CA file that does not exist would otherwise surface as requests' "Could not find a suitable TLS CA
     certificate bundle" at the first request, naming neither the setting nor the reason.
@@ -70,5 +71,5 @@ def checked_verify(validate_certs, ca_path):
             if not os.path.exists(bundle):
                 raise InvalidInput(f"the {variable} environment variable names {bundle}, which does not exist:"
                                    f" unset {variable} or set ca_path (TANIUM_CA_PATH) to the CA file")
-            break
+            return bundle
     return True

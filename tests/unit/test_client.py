@@ -162,6 +162,31 @@ def test_a_server_capping_pages_below_limit_is_read_to_meta_total_count_not_to_a
     assert pages == [["0"], ["50"], ["100"]]  # offsets follow the rows received; meta.totalCount ends it
 
 
+@pytest.mark.emulator(list_page_max=50)
+def test_parallel_paging_reads_every_page_once_and_yields_them_in_order(emulator, make_client):
+    for index in range(1200):
+        emulator.seed_intel(openioc(index), filename=f"bulk-{index}.ioc")
+    intels = list(make_client().paginate(INTELS, parallel=4))
+    assert [intel["id"] for intel in intels] == list(range(1200, 0, -1))
+    offsets = sorted(int(entry["query"]["offset"][0]) for entry in api_requests(emulator, "/intels"))
+    assert offsets == list(range(0, 1200, 50))  # the first page sets the step: the server's 50, not 500
+
+
+@pytest.mark.emulator(list_page_max=50)
+def test_a_short_page_ahead_falls_back_to_one_page_at_a_time_from_the_rows_received(emulator, make_client):
+    for index in range(130):
+        emulator.seed_intel(openioc(index), filename=f"bulk-{index}.ioc")
+    first_page = sorted(emulator.intels(), key=lambda intel: -intel["id"])[:50]
+    # The first answer overstates the total: the page at 100 is short (30 rows), 150 is empty.
+    emulator.add_fault(method="GET", path="/intels", status=200, times=1,
+                       body={"data": first_page, "meta": {"totalCount": 200}})
+    intels = list(make_client().paginate(INTELS, parallel=4))
+    assert [intel["id"] for intel in intels] == list(range(130, 0, -1))
+    offsets = [int(entry["query"]["offset"][0]) for entry in api_requests(emulator, "/intels")]
+    assert offsets[0] == 0 and offsets[-1] == 130  # after the short page: on from the 130 rows received
+    assert {0, 50, 100, 130} <= set(offsets) <= {0, 50, 100, 150, 130}
+
+
 @pytest.mark.emulator(list_page_max=50, api_version="3")
 def test_without_a_total_the_listing_ends_on_an_empty_page(emulator, make_client):
     for index in range(130):
