@@ -277,3 +277,18 @@ def test_an_api_token_refused_names_the_likely_causes(emulator, make_client):
     for cause in ("`token-` prefix is missing (the token given has none)", "expired (7 days",
                   "trusted IP list, api_token_trusted_ip_address_list"):
         assert cause in message
+
+
+def test_the_environment_is_read_when_the_client_starts_not_on_every_request(emulator, make_client, monkeypatch,
+                                                                              tmp_path):
+    client = make_client()
+    # Read per request (requests' trust_env), these would send the next call to a dead proxy and add
+    # ~/.netrc credentials to it.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    for variable in ("NO_PROXY", "no_proxy"):  # set for the tests in tests/conftest.py
+        monkeypatch.delenv(variable, raising=False)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-for-this-server\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert client.get(INTELS) == []
+    assert len(emulator.journal) == 1
