@@ -42,7 +42,7 @@ options:
     default: 10485760
   fail_on:
     description:
-      - When the task fails. The result still holds every document's analysis, and C(msg) is then one
+      - When the task fails. The result still holds the analysis of the documents O(details) selects, and C(msg) is then one
         string, saying how many documents fail, followed by the line of each of them, separated by C(; ).
       - V(invalid) fails when a document is invalid (Threat Response would refuse it).
       - V(unknown) fails also when a valid document has a term of level V(unknown).
@@ -50,6 +50,15 @@ options:
     type: str
     choices: [invalid, unknown, never]
     default: invalid
+  details:
+    description:
+      - Which documents RV(documents) and RV(msg) list. V(findings) (the default) lists the documents that
+        are invalid or have applicability findings (terms of level V(probable) or V(unknown)), so a check of
+        a large, clean library stays small and says what needs a look; RV(summary) counts every document.
+      - V(all) lists every document checked, in the order checked.
+    type: str
+    choices: [findings, all]
+    default: findings
 extends_documentation_fragment:
   - tanium.threat_response.file_selection
 attributes:
@@ -82,9 +91,15 @@ EXAMPLES = r"""
     src: intel/
   register: checked
 
-- name: Show one line per document
+- name: Show one line per document that is invalid or has terms that are not known
   ansible.builtin.debug:
     var: checked.msg
+
+- name: List every document checked, clean ones too
+  tanium.threat_response.intel_check:
+    src: intel/
+    details: all
+  register: inventory
 
 - name: Fail the pipeline when any document uses a term Threat Response may not evaluate
   tanium.threat_response.intel_check:
@@ -102,7 +117,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 documents:
-  description: One entry per file, in the order checked.
+  description:
+    - One entry per file, in the order checked, for the files O(details) selects (by default the invalid
+      ones and those with applicability findings).
   returned: always
   type: list
   elements: dict
@@ -155,7 +172,7 @@ summary:
   sample: {documents: 3, valid: 2, invalid: 1, with_unknown_terms: 1, known: 20, probable: 6, unknown: 4}
 msg:
   description:
-    - One line per document, for a playbook to show.
+    - One line per document of RV(documents), for a playbook to show.
     - When the task fails, C(msg) is instead one string, described under O(fail_on).
   returned: success
   type: list
@@ -209,6 +226,11 @@ def summarise(documents):
     return summary
 
 
+def has_findings(entry):
+    """Invalid, or with terms that are not known: what a check of a large library reports by default."""
+    return not entry["valid"] or bool(entry["applicability"]["findings"])
+
+
 def fails(entry, fail_on):
     if fail_on == "never":
         return False
@@ -225,6 +247,7 @@ def main():
             excludes=dict(type="list", elements="str"),
             max_size=dict(type="int", default=DEFAULT_MAX_SIZE),
             fail_on=dict(type="str", default="invalid", choices=["invalid", "unknown", "never"]),
+            details=dict(type="str", default="findings", choices=["findings", "all"]),
         ),
         required_one_of=[("src", "paths")],
         supports_check_mode=True,
@@ -236,13 +259,14 @@ def main():
                                for found in files_under(path, params["patterns"], params["excludes"])))
     if not paths:
         module.warn("intel_check found no files to check")
-    documents = [check_file(path, params["max_size"]) for path in paths]
-    summary = summarise(documents)
+    checked = [check_file(path, params["max_size"]) for path in paths]
+    summary = summarise(checked)
+    documents = [entry for entry in checked if params["details"] == "all" or has_findings(entry)]
     lines = [summary_line(entry["path"], entry["applicability"]) if entry["valid"] else
              f"{entry['path']}: invalid: {entry['error']}" for entry in documents]
     failing = [line for entry, line in zip(documents, lines) if fails(entry, params["fail_on"])]
     if failing:
-        reason = f"{len(failing)} of {len(documents)} intel documents {_FAILING[params['fail_on']]} (fail_on={params['fail_on']})"
+        reason = f"{len(failing)} of {len(checked)} intel documents {_FAILING[params['fail_on']]} (fail_on={params['fail_on']})"
         module.fail_json(msg="; ".join([reason] + failing), documents=documents, summary=summary)
     module.exit_json(changed=False, documents=documents, summary=summary, msg=lines)
 

@@ -37,7 +37,8 @@ def by_path(result):
 
 
 def test_whole_corpus_is_analysed_without_a_server_one_summary_line_per_document(emulator, run_playbook):
-    run = run_playbook([check_task("check", src=str(CORPUS), fail_on="never")])
+    run = run_playbook([check_task("check", src=str(CORPUS), fail_on="never", details="all"),
+                        check_task("findings", src=str(CORPUS), fail_on="never")])
     assert run.rc == 0, run.output
     result = run.task("check")
     assert result["changed"] is False
@@ -69,11 +70,19 @@ def test_whole_corpus_is_analysed_without_a_server_one_summary_line_per_document
     assert summary["known"] == sum(entry["applicability"]["known"] for entry in documents.values() if entry["valid"])
     assert summary["with_unknown_terms"] == sum(
         1 for entry in documents.values() if entry["valid"] and entry["applicability"]["unknown"])
+
+    # By default only what needs a look is listed (invalid, or terms that are not known); all are counted.
+    findings = run.task("findings")
+    assert findings["documents"] == [entry for entry in result["documents"]
+                                     if not entry["valid"] or entry["applicability"]["findings"]]
+    assert str(APT28) not in {entry["path"] for entry in findings["documents"]}  # 14 known items only
+    assert len(findings["msg"]) == len(findings["documents"]) < len(result["documents"])
+    assert findings["summary"] == summary
     assert emulator.journal == []
 
 
 def test_invalid_documents_fail_the_task_by_default_but_every_document_is_still_reported(emulator, run_playbook):
-    run = run_playbook([check_task("check", src=str(CORPUS / "stix2"), paths=[str(APT28)])])
+    run = run_playbook([check_task("check", src=str(CORPUS / "stix2"), paths=[str(APT28)], details="all")])
     assert run.status("check") == "failed"
     result = run.task("check")
     assert result["msg"].startswith("5 of 6 intel documents are invalid (fail_on=invalid); ")
@@ -105,7 +114,7 @@ def test_relative_src_is_found_beside_the_playbook_and_check_mode_gives_the_same
     shutil.copy(HANDWRITTEN / "applicability_console_import.yar", intel / "yara" / "console.yar")
     shutil.copy(APT28, intel / "apt28.ioc")
     (intel / ".hidden.yar").write_text("not intel")
-    tasks = [check_task("check", src="intel", fail_on="never")]
+    tasks = [check_task("check", src="intel", fail_on="never", details="all")]
     run, checked = run_playbook(tasks), run_playbook(tasks, check=True)
     assert run.rc == 0 == checked.rc, run.output
     result = run.task("check")
@@ -141,8 +150,8 @@ def test_patterns_and_excludes_pick_files_and_symlinked_directories_are_followed
     (rules / "hashes.csv").write_text("md5\n0123456789abcdef0123456789abcdef\n")
     (rules / "linked").symlink_to(CORPUS / "yara", target_is_directory=True)
     (rules / "apt" / "loop").symlink_to(rules, target_is_directory=True)  # a loop: read once
-    run = run_playbook([check_task("defaults", src=str(rules), fail_on="never"),
-                        check_task("chosen", src=str(rules), patterns="*.ioc", excludes=["apt12*"])])
+    run = run_playbook([check_task("defaults", src=str(rules), fail_on="never", details="all"),
+                        check_task("chosen", src=str(rules), patterns="*.ioc", excludes=["apt12*"], details="all")])
     assert run.rc == 0, run.output
     found = [entry["path"] for entry in run.task("defaults")["documents"]]
     assert found == sorted([str(rules / "apt" / "apt12.IOC"), str(rules / "apt" / "apt28.ioc")]
@@ -164,6 +173,7 @@ def test_ansible_doc_renders_intel_check(ansible_env):
                                env=ansible_env, capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
     doc = json.loads(completed.stdout)["tanium.threat_response.intel_check"]
-    assert set(doc["doc"]["options"]) == {"src", "paths", "patterns", "excludes", "max_size", "fail_on"}
+    assert set(doc["doc"]["options"]) == {
+        "src", "paths", "patterns", "excludes", "max_size", "fail_on", "details"}
     assert "action_group" not in doc["doc"]["attributes"]
     assert {"documents", "summary", "msg"} <= set(doc["return"])

@@ -51,7 +51,7 @@ def test_the_corpus_is_large_enough():
 
 def test_every_published_file_through_intel_check(emulator, run_playbook):
     pytest.importorskip("yara")
-    check = {"src": str(REALWORLD), "fail_on": "never"}
+    check = {"src": str(REALWORLD), "fail_on": "never", "details": "all"}
     run = run_playbook([{"name": "check", "tanium.threat_response.intel_check": check}])
     assert run.rc == 0, run.output
     documents = {entry["path"]: entry for entry in run.task("check")["documents"]}
@@ -91,7 +91,7 @@ ROLLOUT_FOLDERS = ("mandiant_red_team_tool_countermeasures/rules", "fireeye_iocs
 def test_a_rollout_of_hundreds_of_published_documents_is_taken_whole_and_a_rerun_writes_nothing(
         emulator, run_playbook):
     check = run_playbook([{"name": "check", "tanium.threat_response.intel_check": {
-        "paths": [str(REALWORLD / folder) for folder in ROLLOUT_FOLDERS], "fail_on": "never"}}])
+        "paths": [str(REALWORLD / folder) for folder in ROLLOUT_FOLDERS], "fail_on": "never", "details": "all"}}])
     valid, names = [], set()
     for entry in check.task("check")["documents"]:
         # YARA identity is the file name: of two files with one name, the first is rolled out.
