@@ -279,8 +279,8 @@ def test_an_api_token_refused_names_the_likely_causes(emulator, make_client):
         assert cause in message
 
 
-def test_the_environment_is_read_when_the_client_starts_not_on_every_request(emulator, make_client, monkeypatch,
-                                                                              tmp_path):
+def test_the_environment_is_read_when_the_client_starts_not_on_every_request(
+        emulator, make_client, monkeypatch, tmp_path):
     client = make_client()
     # Read per request (requests' trust_env), these would send the next call to a dead proxy and add
     # ~/.netrc credentials to it.
