@@ -53,8 +53,8 @@ def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=
 def read_entries(entries, max_size, common_labels, held=None):
     """Every entry as a DesiredIntel, all validated before anything is written; all problems in one error.
 
-    Every file is read first: one that is missing, unreadable or too big fails the task before any
-    request, and then without `held` (whose listing is a request). `held`: see desired_intel.
+    Every file is read first. When one is missing, unreadable or too big, `held` is not consulted and
+    every other file is parsed, so the one error names every problem. `held`: see desired_intel.
     """
     contents, problems = [], []
     for number, entry in enumerate(entries, start=1):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import os
 from dataclasses import dataclass
@@ -199,14 +200,21 @@ class HeldBytes:
     """
 
     def __init__(self, list_documents):
-        self._list_documents = list_documents   # the server's listing, read on first use
+        self._list_documents = list_documents   # the server's listing, read once
         self._documents = None
         self._by_md5 = None
+        self._reading = None
+
+    def read_ahead(self):
+        """Start reading the listing on another thread, while the caller reads its files."""
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._reading = pool.submit(lambda: list(self._list_documents()))
+        pool.shutdown(wait=False)
 
     @property
     def documents(self):
         if self._documents is None:
-            self._documents = list(self._list_documents())
+            self._documents = self._reading.result() if self._reading else list(self._list_documents())
         return self._documents
 
     def _holders(self, content):

@@ -44,7 +44,8 @@ def test_a_50_mb_document_is_refused_by_its_size_before_it_is_read(emulator, run
     refusal = f"{huge}: is 52,428,800 bytes, more than the limit of 10,485,760 bytes"
     assert run.task("intel")["msg"] == refusal
     assert run.task("intel_sync")["msg"].endswith(refusal)
-    assert emulator.journal == []
+    # intel_sync reads the listing while it reads the files: nothing else reaches the server.
+    assert {(entry["method"], entry["path"]) for entry in emulator.journal} == {("GET", INTELS)}
 
 
 HOSTILE = REPO / "tests" / "fixtures" / "hostile"
