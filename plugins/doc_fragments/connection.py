@@ -100,4 +100,10 @@ notes:
   - The modules run on the controller (or wherever the task is delegated); nothing is installed on endpoints.
 requirements:
   - requests
+attributes:
+  action_group:
+    support: full
+    membership:
+      - tanium.threat_response.all
+    description: Use C(group/tanium.threat_response.all) in C(module_defaults) to set the connection options once.
 """
