@@ -118,7 +118,7 @@ class IntelDocument:
             return self
         if self.type == "yara":
             name = _yara_name(intrinsic_id, self.source)
-            return dataclasses.replace(self, name=name, intrinsic_id=name, upload_filename=name)
+            return dataclasses.replace(self, name=name, intrinsic_id=name, upload_filename=_upload_filename("yara", name))
         if self.type == "tanium-signal":
             # A signal PUT updates in place whatever its server-side id; the body carries none.
             return self
@@ -182,9 +182,8 @@ def parse_document(
         identity = identify(parsed)
     except (XmlProblem, YaraProblem, SignalProblem) as error:
         raise IntelFormatError(source, str(error)) from None
-    rule = _RULES[detected]
     return _document(content, detected, parsed.type_version, identity.name, identity.description,
-                     identity.intrinsic_id, source, _safe_file_name(identity.name) + rule.extension, parsed=parsed)
+                     identity.intrinsic_id, source, _upload_filename(detected, identity.name), parsed=parsed)
 
 
 def held_document(content: bytes, source: str, intel_type: str, name: str, description: str,
@@ -194,8 +193,8 @@ def held_document(content: bytes, source: str, intel_type: str, name: str, descr
     Not parsed again: the server accepted these bytes and nothing is uploaded for them (see
     _intel_plan.HeldBytes). `parsed` stays None, so applicability has nothing to report.
     """
-    upload_filename = name if intel_type == "yara" else _safe_file_name(name) + _rule(intel_type).extension
-    return _document(content, intel_type, "", name, description, intrinsic_id, source, upload_filename)
+    return _document(content, intel_type, "", name, description, intrinsic_id, source,
+                     _upload_filename(intel_type, name))
 
 
 def server_type_of(server_type: str, wanted: str | None = None) -> str | None:
@@ -301,8 +300,13 @@ def _signal_document(data: dict, source: str) -> IntelDocument:
 def _yara_document(content: bytes, text: str, source: str, yara_name: str | None) -> IntelDocument:
     outline = check_yara(text)
     name = _yara_name(yara_name, source)
-    # The server takes a YARA document's name and intrinsic id from the upload file name (docs/wire-format.md#intel-documents).
-    return _document(content, "yara", "", name, "", name, source, name, parsed=outline)
+    return _document(content, "yara", "", name, "", name, source, _upload_filename("yara", name), parsed=outline)
+
+
+def _upload_filename(intel_type: str, name: str) -> str:
+    # The server takes a YARA document's name and intrinsic id from the upload file name
+    # (docs/wire-format.md#intel-documents); other types carry theirs in the content.
+    return name if intel_type == "yara" else _safe_file_name(name) + _rule(intel_type).extension
 
 
 _UNSAFE_FILE_NAME_CHARACTERS = re.compile(r'[^ -~]|["\\/;]')

@@ -45,9 +45,8 @@ def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=
         problem = upload_header_problem(document, description)
         if problem:
             raise InvalidInput(f"{document.source}: {problem}")
-    intel_type = entry.get("type") if entry.get("type") not in (None, "auto") else None
     return DesiredIntel(state=state, document=document, labels=labels, description=description,
-                        intel_id=intel_id, name=entry.get("name"), intel_type=intel_type)
+                        intel_id=intel_id, name=entry.get("name"), intel_type=_entry_type(entry))
 
 
 def read_entries(entries, max_size, common_labels, held=None):
@@ -102,16 +101,22 @@ def _entry_bytes(entry, max_size):
     return entry["content"].encode("utf-8")
 
 
+def _entry_type(entry):
+    """The type the entry asks for; None when any detected type will do."""
+    return entry.get("type") if entry.get("type") not in (None, "auto") else None
+
+
 def _describe(entry, raw, max_size, held):
     src = entry.get("src")
     source = src if src is not None else "content"
-    document = held.held_document(raw, source, entry) if held is not None else None
-    if document is not None:
-        return document
+    intel_type = _entry_type(entry)
     # A YARA document's identity is its upload file name: the `name` option, else the src file's name.
     yara_name = entry.get("name") or (os.path.basename(src) if src else None)
-    return _formats.parse_document(raw, source=source, intel_type=entry.get("type") or "auto",
-                                   yara_name=yara_name, max_size=max_size)
+    document = held.held_document(raw, source, intel_type, yara_name) if held is not None else None
+    if document is not None:
+        return document
+    return _formats.parse_document(raw, source=source, intel_type=intel_type or "auto", yara_name=yara_name,
+                                   max_size=max_size)
 
 
 def _check_declared(document, name, description):

@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
-import os
 from dataclasses import dataclass
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _formats
@@ -200,21 +198,14 @@ class HeldBytes:
     """
 
     def __init__(self, list_documents):
-        self._list_documents = list_documents   # the server's listing, read once
+        self._list_documents = list_documents   # the server's listing, read on first use
         self._documents = None
         self._by_md5 = None
-        self._reading = None
-
-    def read_ahead(self):
-        """Start reading the listing on another thread, while the caller reads its files."""
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        self._reading = pool.submit(lambda: list(self._list_documents()))
-        pool.shutdown(wait=False)
 
     @property
     def documents(self):
         if self._documents is None:
-            self._documents = self._reading.result() if self._reading else list(self._list_documents())
+            self._documents = list(self._list_documents())
         return self._documents
 
     def _holders(self, content):
@@ -225,22 +216,24 @@ class HeldBytes:
                     self._by_md5.setdefault(document["md5"], []).append(document)
         return self._by_md5.get(hashlib.md5(content, usedforsecurity=False).hexdigest(), ())
 
-    def held_document(self, content, source, entry):
-        """The entry's document described from the one server document holding `content`, else None."""
+    def held_document(self, content, source, intel_type, yara_name):
+        """The document described from the one server document holding `content`, else None.
+
+        `intel_type` (None for any) and `yara_name` are the entry's: a held document must agree with both.
+        """
         found = self._holders(content)
         if len(found) != 1:
             return None
         document = found[0]
-        wanted = entry.get("type") if entry.get("type") not in (None, "auto") else None
-        intel_type = _formats.server_type_of(str(document.get("type", "")), wanted)
-        if intel_type is None or _formats.comparison(intel_type) != "md5":
+        held_type = _formats.server_type_of(str(document.get("type", "")), intel_type)
+        if held_type is None or _formats.comparison(held_type) != "md5":
             return None
         name = document.get("name") or ""
-        if intel_type == "yara":
-            if name != (entry.get("name") or os.path.basename(entry.get("src") or "")):
+        if held_type == "yara":
+            if name != yara_name:
                 return None  # a YARA document's identity is its upload file name, not its bytes
-            return _formats.held_document(content, source, intel_type, name, "", name)
-        return _formats.held_document(content, source, intel_type, name, document.get("description") or "",
+            return _formats.held_document(content, source, held_type, name, "", name)
+        return _formats.held_document(content, source, held_type, name, document.get("description") or "",
                                       document.get("intrinsicId"))
 
 

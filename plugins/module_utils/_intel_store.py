@@ -9,6 +9,7 @@ from _label_task.py; each of those skips them in check mode.
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import threading
 
@@ -104,6 +105,16 @@ class IntelStore:
                                           parallel=self.parallel):
             if name is None or intel.get("name") == name:
                 yield intel
+
+    def listing_ahead(self):
+        """Start reading the whole listing on another thread now; call the result for the documents.
+
+        For a caller with local work to do first (reading its files) that needs the listing after it.
+        """
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        reading = pool.submit(lambda: list(self.list_intels()))
+        pool.shutdown(wait=False)
+        return reading.result
 
     def fill_label_ids(self, documents, label_ids):
         """Give listed documents that lack `labelIds` (4.x may leave it out) their labels among `label_ids`.

@@ -16,8 +16,11 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._applicabil
 from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import document_deployed
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier, map_parallel
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, DELETE, UNCHANGED, UPDATE
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import (
+    CREATE,
+    DELETE,
+    UNCHANGED,
+    UPDATE,
     DesiredIntel,
     DuplicateIntelError,
     IdentityIndex,

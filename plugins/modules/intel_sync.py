@@ -338,13 +338,11 @@ def sync(module):
         raise InvalidInput("no documents given: documents and paths are both empty")
     store = IntelStore(module.client, _wire.SYNC_SOURCE_NAME.format(managed_label=params["managed_label"]),
                        parallel=params["parallel"])
-    server = HeldBytes(store.list_intels)
     # Files whose bytes the server holds are not parsed again (the listing is read while the files
     # are), unless every document's findings are wanted: applicability `error` checks them all before
     # any request, `details: all` reports them all.
     every_finding = params["applicability"] == "error" or params["details"] == "all"
-    if not every_finding:
-        server.read_ahead()
+    server = HeldBytes(store.list_intels if every_finding else store.listing_ahead())
     desired = read_entries(entries, params["max_size"], params["labels"], held=None if every_finding else server)
     reports = applicability_reports(desired, params["applicability"])
     items = plan_sync(store, [SyncItem(*pair) for pair in zip(desired, reports)], params["managed_label"],

@@ -355,6 +355,21 @@ def test_read_document_reads_at_most_the_limit(tmp_path):
         read_document(str(path), max_size=9)
 
 
+def test_read_document_reads_all_of_a_file_that_grew_after_its_size_was_taken(tmp_path, monkeypatch):
+    path = tmp_path / "growing.yar"
+    path.write_bytes(b"x" * 10)
+
+    def grow_then_open(name, mode):  # another process appends between the stat and the read
+        with open(name, "ab") as handle:
+            handle.write(b"y" * 20)
+        return open(name, mode)
+
+    monkeypatch.setattr(_formats, "open", grow_then_open, raising=False)
+    assert read_document(str(path), max_size=30) == b"x" * 10 + b"y" * 20
+    with pytest.raises(IntelFormatError, match="more than the limit of 40 bytes"):
+        read_document(str(path), max_size=40)  # 30 bytes at the stat, 50 when read
+
+
 def test_read_document_names_a_missing_file_and_a_directory(tmp_path):
     with pytest.raises(IntelFormatError) as caught:
         read_document(str(tmp_path / "nope.ioc"))

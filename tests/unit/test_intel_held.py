@@ -20,35 +20,44 @@ RULE = yara("rule.yar")
 EICAR = signal()
 
 
-def held(document, entry, listing):
-    return HeldBytes(lambda: listing).held_document(document.content, document.source, entry)
+def held(document, listing, intel_type=None, yara_name=None):
+    return HeldBytes(lambda: listing).held_document(document.content, document.source, intel_type, yara_name)
 
 
-@pytest.mark.parametrize("document, entry, listing, is_held", [
-    (IOC, {"src": "a.ioc"}, [server_copy(IOC)], True),
-    (IOC, {"src": "a.ioc", "type": "openioc"}, [server_copy(IOC)], True),
-    (IOC, {"src": "a.ioc", "type": "stix"}, [server_copy(IOC)], False),        # the entry says otherwise
-    (IOC, {"src": "a.ioc"}, [server_copy(IOC, md5="f" * 32)], False),         # the server holds other bytes
-    (IOC, {"src": "a.ioc"}, [server_copy(IOC), server_copy(IOC, intel_id=11)], False),  # copies: full path
-    (RULE, {"src": "/intel/rule.yar"}, [server_copy(RULE)], True),
-    (RULE, {"src": "/intel/other.yar"}, [server_copy(RULE)], False),          # YARA identity is the file name
-    (RULE, {"src": "/intel/x.yar", "name": "rule.yar"}, [server_copy(RULE)], True),
-    (EICAR, {"src": "Eicar.json"}, [server_copy(EICAR, md5=EICAR.md5)], False),  # signals are re-serialised
+@pytest.mark.parametrize("document, intel_type, yara_name, listing, is_held", [
+    (IOC, None, None, [server_copy(IOC)], True),
+    (IOC, "openioc", None, [server_copy(IOC)], True),
+    (IOC, "stix", None, [server_copy(IOC)], False),                     # the entry says otherwise
+    (IOC, None, None, [server_copy(IOC, md5="f" * 32)], False),         # the server holds other bytes
+    (IOC, None, None, [server_copy(IOC), server_copy(IOC, intel_id=11)], False),  # copies: full path
+    (RULE, None, "rule.yar", [server_copy(RULE)], True),
+    (RULE, None, "other.yar", [server_copy(RULE)], False),              # YARA identity is the file name
+    (EICAR, None, None, [server_copy(EICAR, md5=EICAR.md5)], False),    # signals are re-serialised
 ])
-def test_held_only_when_one_server_document_holds_the_bytes_as_this_entry(document, entry, listing, is_held):
-    assert (held(document, entry, listing) is not None) is is_held
+def test_held_only_when_one_server_document_holds_the_bytes_as_this_entry(
+        document, intel_type, yara_name, listing, is_held):
+    assert (held(document, listing, intel_type, yara_name) is not None) is is_held
+
+
+def test_a_yara_file_is_held_under_its_name_option_else_its_file_name(tmp_path):
+    (tmp_path / "x.yar").write_bytes(RULE.content)
+    listing = [server_copy(RULE)]
+    as_named, as_file = read_entries([{"src": str(tmp_path / "x.yar"), "name": "rule.yar"},
+                                      {"src": str(tmp_path / "x.yar")}], 10485760, [], held=HeldBytes(lambda: listing))
+    assert (as_named.document.name, as_named.document.parsed) == ("rule.yar", None)
+    assert (as_file.document.name, as_file.document.parsed is None) == ("x.yar", False)
 
 
 def test_a_held_document_has_the_servers_identity_and_plans_unchanged_without_a_parse():
     current = server_copy(IOC, intrinsicId="server-side-id", label_ids=[1])
-    document = held(IOC, {"src": "a.ioc"}, [current])
+    document = held(IOC, [current])
     assert (document.type, document.name, document.intrinsic_id, document.md5) == \
         ("openioc", IOC.name, "server-side-id", IOC.md5)
     assert document.parsed is None
     change = plan_change(present(document, labels=("managed-by-ansible",)), current, LABELS)
     assert (change.action, change.changed) == (UNCHANGED, False)
     # A YARA description is not in the bytes: asking for another one still updates.
-    rule = held(RULE, {"src": "rule.yar"}, [server_copy(RULE)])
+    rule = held(RULE, [server_copy(RULE)], yara_name="rule.yar")
     assert plan_change(present(rule, description="new"), server_copy(RULE), LABELS).action == UPDATE
 
 
