@@ -23,6 +23,7 @@ class Store:
         self.intels: dict[int, IntelDoc] = {}  # insertion order == id order (ids are monotonic)
         self.labels: dict[int, Label] = {}
         self.label_members: dict[int, set[int]] = {}  # label id -> intel ids
+        self.signal_ids: set[int] = set()  # so a label's counts cost its signals, not its members
         self.sources: dict[int, dict] = {}
         self.alerts: dict[int, Alert] = {}
         self.alerted: set[tuple[str, int]] = set()  # (endpoint, intel id) pairs already alerted
@@ -59,23 +60,32 @@ class Store:
         with self.lock:
             doc = IntelDoc.create(self.new_id("intel"), sniffed, source_id, iso_now())
             self.intels[doc.id] = doc
+            self._note_kind(doc)
         self.changed()
         return doc
 
     def update_intel(self, doc: IntelDoc, sniffed: Sniffed) -> None:
         with self.lock:
             doc.update(sniffed, iso_now())
+            self._note_kind(doc)
         self.changed()
 
     def delete_intels(self, ids: list[int]) -> list[int]:
         with self.lock:
             deleted = [i for i in dict.fromkeys(ids) if i in self.intels]
             for doc_id in deleted:
+                self.signal_ids.discard(doc_id)
                 for label_id in self.intels.pop(doc_id).label_ids:
                     self.label_members.get(label_id, set()).discard(doc_id)
         if deleted:
             self.changed()
         return deleted
+
+    def _note_kind(self, doc: IntelDoc) -> None:
+        if doc.is_signal:
+            self.signal_ids.add(doc.id)
+        else:
+            self.signal_ids.discard(doc.id)
 
     def total_size(self) -> int:
         with self.lock:
@@ -84,8 +94,9 @@ class Store:
     # --- labels ---
     def render_label(self, label: Label) -> dict:
         with self.lock:
-            members = [self.intels[i] for i in self.label_members.get(label.id, ()) if i in self.intels]
-            signals = sum(1 for doc in members if doc.is_signal)
+            # Members are live documents: deleting a document removes it from its labels.
+            members = self.label_members.get(label.id, set())
+            signals = len(self.signal_ids & members)
             return label.render(indicator_count=len(members) - signals, signal_count=signals)
 
     def label_named(self, name: str, other_than: int | None = None) -> Label | None:
@@ -182,6 +193,7 @@ class Store:
     def restore(self, saved: dict) -> None:
         with self.lock:
             self.intels = {d["id"]: IntelDoc.from_state(d) for d in saved["intels"]}
+            self.signal_ids = {doc.id for doc in self.intels.values() if doc.is_signal}
             self.labels = {d["id"]: Label(**d) for d in saved["labels"]}
             self.label_members = {int(k): set(v) for k, v in saved["label_members"].items()}
             self.sources = {s["id"]: s for s in saved["sources"]}
