@@ -22,8 +22,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xm
     is_stix_indicator_element,
 )
 
-# parse_xml keys namespaced attributes as "uri}local", without the "{" it gives element tags.
-_XSI_TYPE = "http://www.w3.org/2001/XMLSchema-instance}type"
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _CYBOX_PROPERTIES = tuple(f"{{{namespace}}}Properties" for namespace in CYBOX_NAMESPACES)
 
 

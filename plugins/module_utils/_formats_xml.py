@@ -5,6 +5,9 @@
 
 Only the standard library's expat is used, with every DTD refused: no entity is ever declared,
 expanded or resolved, so entity bombs and external entities (XXE) fail at their declaration.
+A document without a DOCTYPE cannot declare an entity, so it is read by ElementTree's C parser
+(the same expat, without a Python call per element); anything else, and every error, takes the
+path that checks each declaration and names the problem.
 """
 
 from __future__ import annotations
@@ -67,9 +70,15 @@ class XmlIdentity:
     intrinsic_id: str
 
 
-def parse_xml(content: bytes) -> ParsedXml:
-    """Parse safely and recognise the intel type from the root element and its namespace."""
-    root, id_offset, root_offset = _safe_parse(content)
+def parse_xml(content: bytes, offsets: bool = False) -> ParsedXml:
+    """Parse safely and recognise the intel type from the root element and its namespace.
+
+    `offsets`: also find `id_offset` and `root_offset` (None otherwise), which only rewriting needs.
+    """
+    root = None if offsets or not _without_declarations(content) else _c_parse(content)
+    id_offset = root_offset = None
+    if root is None:
+        root, id_offset, root_offset = _safe_parse(content)
     namespace, local = root.tag[1:].rsplit("}", 1) if root.tag.startswith("{") else ("", root.tag)
     if local not in _ROOTS:
         raise XmlProblem(
@@ -108,7 +117,7 @@ _NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U00
 
 def replace_intrinsic_id(content: bytes, new_id: str) -> bytes:
     """Rewrite only the value of the intrinsic `id` attribute; every other byte stays as it was."""
-    parsed = parse_xml(content)
+    parsed = parse_xml(content, offsets=True)
     if parsed.intel_type == "stix" and "id" not in parsed.root.attrib:
         # A package without an id is identified by its title; claiming an id means giving it one.
         position = _TAG_NAME.match(content, parsed.root_offset).end()
@@ -136,6 +145,32 @@ def _attribute_value(value: str, quote: str) -> bytes:
     return "".join(c if " " <= c <= "~" else f"&#x{ord(c):x};" for c in escaped).encode("ascii")
 
 
+_XML_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml(?P<body>[^>]*)\?>")
+_DECLARED_ENCODING = re.compile(rb"\bencoding\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+def _without_declarations(content: bytes) -> bool:
+    """No DOCTYPE (so no entity can be declared) and no encoding but UTF-8 declared: the C parser is as safe."""
+    if b"<!DOCTYPE" in content:
+        return False
+    declaration = _XML_DECLARATION.match(content)
+    if declaration is None or b"encoding" not in declaration.group("body"):
+        return True
+    encoding = _DECLARED_ENCODING.search(declaration.group("body"))
+    return encoding is not None and (encoding.group(1) or encoding.group(2) or b"").decode("latin-1").lower() \
+        in _UTF8_COMPATIBLE
+
+
+def _c_parse(content: bytes) -> ET.Element | None:
+    """The tree from ElementTree's C parser; None when it fails, so the checking parser names the problem."""
+    parser = ET.XMLParser(encoding="utf-8")
+    try:
+        parser.feed(content)
+        return parser.close()
+    except ET.ParseError:
+        return None
+
+
 def _safe_parse(content: bytes) -> tuple[ET.Element, int | None, int]:
     # The caller has checked the bytes are UTF-8; forcing it keeps expat away from Python codecs
     # that a declaration could name (rot13, utf-7 ...), which fail in odd ways.
@@ -152,6 +187,8 @@ def _safe_parse(content: bytes) -> tuple[ET.Element, int | None, int]:
             root_offset = parser.CurrentByteIndex
         if id_offset is None and "id" in attributes:
             id_offset = parser.CurrentByteIndex
+        if any("}" in key for key in attributes):  # keyed as ElementTree keys them: "{uri}local"
+            attributes = {"{" + key if "}" in key else key: value for key, value in attributes.items()}
         builder.start("{" + name if "}" in name else name, attributes)
 
     def declaration(version, encoding, standalone):

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.tanium.threat_response.plugins.module_utils import _formats_xml
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
     IntelFormatError,
     parse_document,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats_xml import XmlProblem, parse_xml
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 XML_DOCUMENTS = sorted(
@@ -257,3 +259,39 @@ def test_cybox_2_1_1_in_the_oasis_namespace_is_cybox():
         b'cybox_minor_version="1" cybox_update_version="1"><cybox:Observable id="example:Observable-1">'
         b'<cybox:Title>Bad file</cybox:Title></cybox:Observable></cybox:Observables>')
     assert (document.type, document.type_version, document.name) == ("cybox", "2.1.1", "Bad file")
+
+
+EVERY_XML_FILE = sorted(path for pattern in ("*.xml", "*.ioc") for path in FIXTURES.rglob(pattern))
+
+
+def tree(element):
+    return (element.tag, element.attrib, element.text, element.tail, [tree(child) for child in element])
+
+
+@pytest.mark.parametrize("path", EVERY_XML_FILE, ids=lambda path: str(path.relative_to(FIXTURES)))
+def test_the_c_parser_and_the_checking_parser_build_the_same_tree(path):
+    content = path.read_bytes()
+    fast = _formats_xml._c_parse(content) if _formats_xml._without_declarations(content) else None
+    try:
+        checked = _formats_xml._safe_parse(content)[0]
+    except XmlProblem:
+        assert fast is None, "the C parser read what the checking parser refuses"
+        return
+    if fast is not None:
+        assert tree(fast) == tree(checked)
+
+
+def test_only_documents_that_could_declare_something_take_the_checking_parser(monkeypatch):
+    plain = (FIXTURES / "corpus" / "openioc").glob("*.ioc").__next__().read_bytes()
+
+    def checking_parser(content):
+        raise AssertionError("the checking parser ran")
+
+    monkeypatch.setattr(_formats_xml, "_safe_parse", checking_parser)
+    assert parse_xml(plain).intel_type == "openioc"
+    assert parse_xml(b'<?xml version="1.0" encoding="UTF-8"?>' + plain.split(b"?>", 1)[-1]).intel_type == "openioc"
+    for content in (b"<!DOCTYPE ioc>" + plain, b'<?xml version="1.0" encoding="latin-1"?><ioc/>'):
+        with pytest.raises(AssertionError, match="the checking parser ran"):
+            parse_xml(content)
+    with pytest.raises(AssertionError, match="the checking parser ran"):
+        parse_xml(plain, offsets=True)  # rewriting needs the byte offsets only the checking parser finds
