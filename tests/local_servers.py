@@ -63,15 +63,19 @@ def tls_cutter(cert_file, key_file, after_bytes):
 
 
 @contextmanager
-def plain_http_api(answer):
-    """A plain-HTTP server answering every GET with the JSON `answer`; yields (url, requests seen)."""
+def plain_http_api(answer, set_cookie=None):
+    """A plain-HTTP server answering every GET with the JSON `answer` (and `set_cookie` as Set-Cookie, if
+    given); yields (url, requests seen)."""
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the name http.server calls
-            seen.append({"path": self.path, "session": self.headers.get("session")})
+            seen.append({"path": self.path, "session": self.headers.get("session"),
+                         "cookie": self.headers.get("Cookie")})
             body = json.dumps(answer).encode()
             self.send_response(200)
+            if set_cookie:
+                self.send_header("Set-Cookie", set_cookie)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -14,6 +14,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     WriteOutcomeUnknown,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._retry import Deadline
+from local_servers import plain_http_api
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
 DETECT3_INTELS = "/plugin/products/detect3/api/v1/intels"
@@ -292,3 +293,13 @@ def test_the_environment_is_read_when_the_client_starts_not_on_every_request(
     monkeypatch.setenv("NETRC", str(netrc))
     assert client.get(INTELS) == []
     assert len(emulator.journal) == 1
+
+
+def test_a_cookie_the_server_sets_goes_back_with_the_next_request(make_client):
+    # A gateway in front of Threat Response may pin a client to one node with a cookie.
+    path = "/plugin/products/threat-response/api/v1/intels"
+    with plain_http_api({"data": []}, set_cookie="node=a1; Path=/") as (url, seen):
+        client = make_client(url=url, ca_path=None, allow_http=True)
+        client.get(path)
+        client.get(path)
+    assert [request["cookie"] for request in seen] == [None, "node=a1"]
