@@ -118,7 +118,8 @@ class IntelDocument:
             return self
         if self.type == "yara":
             name = _yara_name(intrinsic_id, self.source)
-            return dataclasses.replace(self, name=name, intrinsic_id=name, upload_filename=_upload_filename("yara", name))
+            return dataclasses.replace(self, name=name, intrinsic_id=name,
+                                       upload_filename=_upload_filename("yara", name))
         if self.type == "tanium-signal":
             # A signal PUT updates in place whatever its server-side id; the body carries none.
             return self

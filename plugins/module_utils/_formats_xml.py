@@ -157,8 +157,12 @@ def _without_declarations(content: bytes) -> bool:
     if declaration is None or b"encoding" not in declaration.group("body"):
         return True
     encoding = _DECLARED_ENCODING.search(declaration.group("body"))
-    return encoding is not None and (encoding.group(1) or encoding.group(2) or b"").decode("latin-1").lower() \
-        in _UTF8_COMPATIBLE
+    return encoding is not None and _utf8_compatible((encoding.group(1) or encoding.group(2) or b"").decode("latin-1"))
+
+
+def _utf8_compatible(encoding: str) -> bool:
+    """A declared encoding that reads as UTF-8 (the only encoding intel documents may declare)."""
+    return encoding.lower() in _UTF8_COMPATIBLE
 
 
 def _c_parse(content: bytes) -> ET.Element | None:
@@ -192,7 +196,7 @@ def _safe_parse(content: bytes) -> tuple[ET.Element, int | None, int]:
         builder.start("{" + name if "}" in name else name, attributes)
 
     def declaration(version, encoding, standalone):
-        if encoding and encoding.lower() not in _UTF8_COMPATIBLE:
+        if encoding and not _utf8_compatible(encoding):
             raise XmlProblem(
                 f"declares encoding {_shorten(encoding)!r}: intel documents must be UTF-8 (declare \"UTF-8\")"
             )

@@ -5,18 +5,7 @@ import json
 import pytest
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import parse_document
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import (
-    ABSENT,
-    CREATE,
-    DELETE,
-    UNCHANGED,
-    UPDATE,
-    DesiredIntel,
-    DuplicateIntelError,
-    identity_matches,
-    plan_change,
-    single_match,
-)
+from ansible_collections.tanium.threat_response.plugins.module_utils import _intel_plan as plan
 
 IOC_NS = 'xmlns="http://schemas.mandiant.com/2010/ioc"'
 LABELS = {1: "managed-by-ansible", 2: "Team", 3: "old"}
@@ -51,7 +40,7 @@ def server_copy(document, intel_id=10, label_ids=(), **overrides):
 
 
 def present(document, labels=None, description=None, intel_id=None):
-    return DesiredIntel(document=document, labels=labels, description=description, intel_id=intel_id)
+    return plan.DesiredIntel(document=document, labels=labels, description=description, intel_id=intel_id)
 
 
 # -- identity ------------------------------------------------------------------------------------
@@ -69,7 +58,7 @@ IDENTITY_CASES = [
     ("both copies are it", present(IOC), [server_copy(IOC, 20), server_copy(IOC, 21)], [20, 21]),
     ("yara: the file name is the identity", present(yara("a.yar")),
      [server_copy(yara("a.yar"), 30), server_copy(yara("b.yar"), 31)], [30]),
-    ("absent by name", DesiredIntel(state="absent", name="APT ONE", intel_type="openioc"),
+    ("absent by name", plan.DesiredIntel(state="absent", name="APT ONE", intel_type="openioc"),
      [server_copy(IOC, 40), server_copy(yara("APT ONE"), 41)], [40]),
 ]
 
@@ -77,18 +66,18 @@ IDENTITY_CASES = [
 @pytest.mark.parametrize("desired, server_docs, expected", [case[1:] for case in IDENTITY_CASES],
                          ids=[case[0] for case in IDENTITY_CASES])
 def test_identity_matches(desired, server_docs, expected):
-    assert [doc["id"] for doc in identity_matches(desired, server_docs)] == expected
+    assert [doc["id"] for doc in plan.identity_matches(desired, server_docs)] == expected
 
 
 def test_two_matching_documents_are_an_error_that_names_both_ids_and_what_to_do():
-    with pytest.raises(DuplicateIntelError) as caught:
-        single_match(present(IOC), [server_copy(IOC, 21), server_copy(IOC, 20)])
+    with pytest.raises(plan.DuplicateIntelError) as caught:
+        plan.single_match(present(IOC), [server_copy(IOC, 21), server_copy(IOC, 20)])
     assert "2 documents on the server match 'APT ONE' (openioc): ids 20, 21" in str(caught.value)
 
 
 def test_one_or_no_match_is_the_document_or_none():
-    assert single_match(present(IOC), [server_copy(IOC, 5)])["id"] == 5
-    assert single_match(present(IOC), []) is None
+    assert plan.single_match(present(IOC), [server_copy(IOC, 5)])["id"] == 5
+    assert plan.single_match(present(IOC), []) is None
 
 
 # -- the change ------------------------------------------------------------------------------------
@@ -97,57 +86,62 @@ EDITED = openioc(md5="f" * 32)
 SIGNAL = signal()
 PLAN_CASES = [
     # (case, desired, current, action, names to attach, ids to detach)
-    ("not on the server", present(IOC, labels=("Team",)), None, CREATE, ("Team",), ()),
-    ("same bytes, same labels", present(IOC, labels=("Team",)), server_copy(IOC, label_ids=[2]), UNCHANGED, (), ()),
-    ("labels left alone when not given", present(IOC), server_copy(IOC, label_ids=[2, 3]), UNCHANGED, (), ()),
-    ("other bytes", present(EDITED), server_copy(IOC), UPDATE, (), ()),
-    ("labels differ only in case", present(IOC, labels=("TEAM",)), server_copy(IOC, label_ids=[2]), UNCHANGED, (), ()),
+    ("not on the server", present(IOC, labels=("Team",)), None, plan.CREATE, ("Team",), ()),
+    ("same bytes, same labels", present(IOC, labels=("Team",)), server_copy(IOC, label_ids=[2]),
+     plan.UNCHANGED, (), ()),
+    ("labels left alone when not given", present(IOC), server_copy(IOC, label_ids=[2, 3]),
+     plan.UNCHANGED, (), ()),
+    ("other bytes", present(EDITED), server_copy(IOC), plan.UPDATE, (), ()),
+    ("labels differ only in case", present(IOC, labels=("TEAM",)), server_copy(IOC, label_ids=[2]),
+     plan.UNCHANGED, (), ()),
     ("a label to add and one to drop", present(IOC, labels=("Team", "new")), server_copy(IOC, label_ids=[2, 3]),
-     UNCHANGED, ("new",), (3,)),
+     plan.UNCHANGED, ("new",), (3,)),
     ("yara description differs", present(yara(), description="new words"),
-     server_copy(yara(), description="old words"), UPDATE, (), ()),
+     server_copy(yara(), description="old words"), plan.UPDATE, (), ()),
     ("yara description same", present(yara(), description="same"), server_copy(yara(), description="same"),
-     UNCHANGED, (), ()),
+     plan.UNCHANGED, (), ()),
     ("signal re-serialised by the server is unchanged", present(SIGNAL),
-     server_copy(SIGNAL, contents=json.dumps(json.loads(SIGNAL.content), indent=4), md5="9" * 32), UNCHANGED, (), ()),
+     server_copy(SIGNAL, contents=json.dumps(json.loads(SIGNAL.content), indent=4), md5="9" * 32),
+     plan.UNCHANGED, (), ()),
     ("signal with other contents", present(SIGNAL), server_copy(signal(contents="process.name is 'x'")),
-     UPDATE, (), ()),
-    ("absent and present on the server", DesiredIntel(state="absent", name="APT ONE"), server_copy(IOC), DELETE,
-     (), ()),
-    ("absent and absent", DesiredIntel(state="absent", name="APT ONE"), None, ABSENT, (), ()),
+     plan.UPDATE, (), ()),
+    ("absent and present on the server", plan.DesiredIntel(state="absent", name="APT ONE"), server_copy(IOC),
+     plan.DELETE, (), ()),
+    ("absent and absent", plan.DesiredIntel(state="absent", name="APT ONE"), None, plan.ABSENT, (), ()),
 ]
 
 
 @pytest.mark.parametrize("desired, current, action, attach, detach", [case[1:] for case in PLAN_CASES],
                          ids=[case[0] for case in PLAN_CASES])
 def test_plan_change(desired, current, action, attach, detach):
-    change = plan_change(desired, current, LABELS)
+    change = plan.plan_change(desired, current, LABELS)
     assert (change.action, change.labels_to_attach, change.labels_to_detach) == (action, attach, detach)
-    assert change.changed == (action in (CREATE, UPDATE, DELETE) or bool(attach or detach))
+    assert change.changed == (action in (plan.CREATE, plan.UPDATE, plan.DELETE) or bool(attach or detach))
 
 
 def test_an_update_keeps_the_stored_intrinsic_id_so_the_put_updates_in_place():
     current = server_copy(IOC, intrinsicId="stored-id", md5="1" * 32)
-    change = plan_change(present(EDITED), current, LABELS)
-    assert change.action == UPDATE
+    change = plan.plan_change(present(EDITED), current, LABELS)
+    assert change.action == plan.UPDATE
     assert change.upload.intrinsic_id == "stored-id"
     assert b'id="stored-id"' in change.upload.content
 
 
 def test_predicted_document_is_what_check_mode_reports():
-    change = plan_change(present(EDITED, labels=("Team",)), server_copy(IOC, intel_id=7, label_ids=[3]), LABELS)
+    change = plan.plan_change(present(EDITED, labels=("Team",)), server_copy(IOC, intel_id=7, label_ids=[3]), LABELS)
     predicted = change.predicted()
     assert (predicted["id"], predicted["md5"], predicted["revisionId"]) == (7, change.upload.md5, 2)
     assert change.before()["labels"] == ["old"] and change.after()["labels"] == ["Team"]
-    assert plan_change(present(IOC), None, LABELS).predicted()["id"] is None
-    assert plan_change(DesiredIntel(state="absent", name="x"), server_copy(IOC), LABELS).after() == {"state": "absent"}
+    assert plan.plan_change(present(IOC), None, LABELS).predicted()["id"] is None
+    absent = plan.plan_change(plan.DesiredIntel(state="absent", name="x"), server_copy(IOC), LABELS)
+    assert absent.after() == {"state": "absent"}
 
 
 def test_an_unknown_label_id_is_shown_by_number():
-    change = plan_change(present(IOC), server_copy(IOC, label_ids=[99]), LABELS)
+    change = plan.plan_change(present(IOC), server_copy(IOC, label_ids=[99]), LABELS)
     assert change.current_labels == ("#99",)
 
 
 def test_duplicates_of_an_untyped_lookup_are_named_without_a_type():
-    with pytest.raises(DuplicateIntelError, match=r"match 'APT ONE': ids 1, 2\. "):
-        single_match(DesiredIntel(state="absent", name="APT ONE"), [server_copy(IOC, 1), server_copy(IOC, 2)])
+    with pytest.raises(plan.DuplicateIntelError, match=r"match 'APT ONE': ids 1, 2\. "):
+        plan.single_match(plan.DesiredIntel(state="absent", name="APT ONE"), [server_copy(IOC, 1), server_copy(IOC, 2)])
