@@ -1,5 +1,7 @@
-"""Small real servers on 127.0.0.1 for the failures the emulator cannot play: not TLS, cut uploads, closed ports."""
+"""Small real servers on 127.0.0.1 for what the emulator cannot play: not TLS, cut uploads, closed ports,
+gateways (cookies, compression, closed idle connections) and a proxy."""
 
+import gzip
 import json
 import socket
 import ssl
@@ -63,23 +65,32 @@ def tls_cutter(cert_file, key_file, after_bytes):
 
 
 @contextmanager
-def plain_http_api(answer, set_cookie=None):
-    """A plain-HTTP server answering every GET with the JSON `answer` (and `set_cookie` as Set-Cookie, if
-    given); yields (url, requests seen)."""
+def plain_http_api(answer, set_cookie=None, compress=False, close_when_idle=False):
+    """A plain-HTTP/1.1 server answering every GET with the JSON `answer`; yields (url, requests seen).
+
+    `set_cookie`: sent as Set-Cookie. `compress`: the answer goes gzip-compressed. `close_when_idle`: the
+    connection is closed after each answer without saying so, as a server whose idle timeout ran out.
+    """
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self):  # noqa: N802 - the name http.server calls
             seen.append({"path": self.path, "session": self.headers.get("session"),
-                         "cookie": self.headers.get("Cookie")})
+                         "cookie": self.headers.get("Cookie"), "accept_encoding": self.headers.get("Accept-Encoding")})
             body = json.dumps(answer).encode()
             self.send_response(200)
             if set_cookie:
                 self.send_header("Set-Cookie", set_cookie)
+            if compress:
+                body = gzip.compress(body)
+                self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            self.close_connection = close_when_idle
 
         def log_message(self, *args):
             pass
@@ -91,3 +102,43 @@ def plain_http_api(answer, set_cookie=None):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def connect_proxy(seen):
+    """A proxy handler for raw_server: answers CONNECT to a 127.0.0.1 port with a tunnel, recording each
+    CONNECT line and its Proxy-Authorization in `seen`."""
+
+    def handle(connection):
+        with connection:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = connection.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            lines = head.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:])
+            seen.append({"request": lines[0], "authorization": headers.get("Proxy-Authorization")})
+            method, target, _version = lines[0].split()
+            host, port = target.rsplit(":", 1)
+            if method != "CONNECT" or host != "127.0.0.1":
+                connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                return
+            with socket.create_connection((host, int(port))) as upstream:
+                connection.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                threading.Thread(target=_pipe, args=(upstream, connection), daemon=True).start()
+                _pipe(connection, upstream)
+
+    return handle
+
+
+def _pipe(source, destination):
+    try:
+        while True:
+            chunk = source.recv(65536)
+            if not chunk:
+                break
+            destination.sendall(chunk)
+        destination.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass

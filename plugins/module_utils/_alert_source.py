@@ -13,10 +13,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._alert_feed import AlertFeed
 from ansible_collections.tanium.threat_response.plugins.module_utils._alert_task import ALERT_STATES
-from ansible_collections.tanium.threat_response.plugins.module_utils._client import (
-    REQUESTS_IMPORT_ERROR,
-    ThreatResponseClient,
-)
+from ansible_collections.tanium.threat_response.plugins.module_utils._client import ThreatResponseClient
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, Scrubber
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
 from ansible_collections.tanium.threat_response.plugins.module_utils._retry import RetryPolicy
@@ -43,8 +40,6 @@ _POLICY = RetryPolicy(0)
 
 def alert_feed_from(args, warn=None):
     """(AlertFeed, interval) for the source's arguments; InvalidInput names what is wrong."""
-    if REQUESTS_IMPORT_ERROR:
-        raise InvalidInput("the Python library requests is needed where ansible-rulebook runs (pip install requests)")
     validator = ArgumentSpecValidator(SOURCE_ARGUMENT_SPEC, required_one_of=[("api_token", "username")],
                                       required_together=[("username", "password")])
     result = validator.validate(dict(args))

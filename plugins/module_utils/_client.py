@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import json
 import threading
-import traceback
-
-try:
-    import requests
-    import urllib3
-except ImportError:  # reported by the module base with missing_required_lib, not at import time
-    requests = urllib3 = None
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
-else:
-    REQUESTS_IMPORT_ERROR = None
+from urllib.parse import urlencode
 
 from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._connection_settings import (
     checked_base_url,
     checked_verify,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._http import (
+    Connections,
+    ExchangeFailed,
+    environment_proxy,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
@@ -75,24 +72,15 @@ class ThreatResponseClient:
         # Wire variants found out during this run (e.g. which of two paths a server serves), by name.
         self.learned = {}
         self._policy = RetryPolicy(retries)
-        self._verify = checked_verify(validate_certs, ca_path)
-        self._http = requests.Session()
-        # The environment is read once here, not on every request (a third of the client's CPU per
-        # request): the proxy for this server (HTTPS_PROXY, ALL_PROXY, NO_PROXY) now, the CA bundle
-        # variables in checked_verify. This also keeps ~/.netrc credentials from being sent to the server.
-        self._http.trust_env = False
-        self._http.proxies = requests.utils.get_environ_proxies(self.base_url)
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-        self._http.mount("https://", adapter)
-        self._http.mount("http://", adapter)
-        self._http.headers["User-Agent"] = _wire.USER_AGENT
-        self._http.headers["Accept"] = "application/json"
         self.ca_path = ca_path
-        if not validate_certs:
-            # Said once per run by the caller; urllib3 would otherwise warn on every request.
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            if warn:
-                warn("validate_certs is false: the identity of the Threat Response server is not verified.")
+        # The environment is read once here, not on every request: the proxy for this server (HTTPS_PROXY,
+        # ALL_PROXY, NO_PROXY) now, the CA bundle variables in checked_verify. ~/.netrc is never read.
+        self._proxy = environment_proxy(self.base_url)
+        self._connections = Connections(self.base_url, checked_verify(validate_certs, ca_path), pool_size, self._proxy)
+        self._headers = {"User-Agent": _wire.USER_AGENT, "Accept": "application/json",
+                         "Accept-Encoding": "gzip, deflate"}
+        if not validate_certs and warn:
+            warn("validate_certs is false: the identity of the Threat Response server is not verified.")
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -255,21 +243,26 @@ class ThreatResponseClient:
     # -- internals ------------------------------------------------------------------------------
 
     def _send(self, method, path, params, json_body, data, headers, token):
-        all_headers = dict(self._http.headers, **(headers or {}))
+        all_headers = dict(self._headers, **(headers or {}))
         if token:
             all_headers["session"] = token
+        body = data.encode("utf-8") if isinstance(data, str) else data
+        if json_body is not None:
+            try:
+                body = json.dumps(json_body, allow_nan=False).encode("utf-8")
+            except ValueError:
+                raise TransportError(method, path, "the request body holds a number standard JSON cannot carry (NaN or"
+                                     " Infinity); nothing was sent", request_sent=False, retryable=False) from None
+            all_headers["Content-Type"] = "application/json"
+        query = {name: value for name, value in (params or {}).items() if value is not None}
+        target = path + ("?" + urlencode(query, doseq=True) if query else "")
         deadline = getattr(self._local, "deadline", None)
         timeout = self.timeout if deadline is None else deadline.request_timeout(self.timeout)
         try:
-            # Prepared here and sent, rather than Session.request, which merges the session's settings
-            # (headers, cookies, proxies, environment) into every request again: a quarter of
-            # requests' CPU per request. The session's headers and cookies are still sent.
-            prepared = requests.Request(method, self.base_url + path, params=params, json=json_body, data=data,
-                                        headers=all_headers, cookies=self._http.cookies).prepare()
-            return self._http.send(prepared, timeout=timeout, verify=self._verify, proxies=self._http.proxies,
-                                   allow_redirects=False)
-        except requests.exceptions.RequestException as exc:
-            reason, sent, retryable = describe_transport_failure(exc, self.base_url, round(timeout, 1), self.ca_path)
+            return self._connections.exchange(method, target, all_headers, body, timeout)
+        except ExchangeFailed as failure:
+            reason, sent, retryable = describe_transport_failure(
+                failure, self.base_url, round(timeout, 1), self.ca_path, self._proxy)
             raise TransportError(method, path, self.scrub(reason), request_sent=sent, retryable=retryable) from None
 
     def _current_token(self):

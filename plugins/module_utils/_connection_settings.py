@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 
-# The variables requests reads when it verifies against the system trust store (requests.utils).
+# CA bundle variables honoured as the requests library (the transport of earlier releases) honoured them,
+# so a setup that relied on them keeps working.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
@@ -51,11 +52,11 @@ def checked_base_url(url, allow_http):
 
 
 def checked_verify(validate_certs, ca_path):
-    """The `verify` argument for requests: False, the CA file (ca_path, else REQUESTS_CA_BUNDLE or
-    CURL_CA_BUNDLE, as requests would take them from the environment), or True (system trust store).
+    """What to verify the server against: False, the CA file (ca_path, else REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE), or True (the system trust store, through Python's ssl defaults).
 
-    A CA file that does not exist would otherwise surface as requests' "Could not find a suitable TLS CA
-    certificate bundle" at the first request, naming neither the setting nor the reason.
+    A CA file that does not exist would otherwise surface at the first request as an ssl error naming
+    neither the setting nor the reason.
     """
     if not validate_certs:
         return False
@@ -67,7 +68,7 @@ def checked_verify(validate_certs, ca_path):
     for variable in CA_BUNDLE_VARIABLES:
         bundle = os.environ.get(variable)
         if bundle:
-            # requests uses the first one set, as here.
+            # The first one set, as the requests library took them.
             if not os.path.exists(bundle):
                 raise InvalidInput(f"the {variable} environment variable names {bundle}, which does not exist:"
                                    f" unset {variable} or set ca_path (TANIUM_CA_PATH) to the CA file")

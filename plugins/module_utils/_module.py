@@ -4,12 +4,9 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._client import (
-    REQUESTS_IMPORT_ERROR,
-    ThreatResponseClient,
-)
+from ansible_collections.tanium.threat_response.plugins.module_utils._client import ThreatResponseClient
 from ansible_collections.tanium.threat_response.plugins.module_utils._connection_settings import url_userinfo_secrets
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
@@ -60,8 +57,6 @@ class ThreatResponseModule(AnsibleModule):
             mutually_exclusive=mutually_exclusive,
             **kwargs,
         )
-        if REQUESTS_IMPORT_ERROR:
-            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.scrub = Scrubber(on_add=self.no_log_values.add)
         self._said = set()
         self._client = None

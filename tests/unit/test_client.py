@@ -1,6 +1,8 @@
 """The HTTP client against the emulator over real HTTPS: auth, retries, envelopes, pages, errors."""
 
+import base64
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,7 +16,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     WriteOutcomeUnknown,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._retry import Deadline
-from local_servers import plain_http_api
+from local_servers import connect_proxy, plain_http_api, raw_server
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
 DETECT3_INTELS = "/plugin/products/detect3/api/v1/intels"
@@ -303,3 +305,38 @@ def test_a_cookie_the_server_sets_goes_back_with_the_next_request(make_client):
         client.get(path)
         client.get(path)
     assert [request["cookie"] for request in seen] == [None, "node=a1"]
+
+
+def test_a_compressed_answer_is_decoded(make_client):
+    path = "/plugin/products/threat-response/api/v1/intels"
+    with plain_http_api({"data": [{"id": 7}]}, compress=True) as (url, seen):
+        assert make_client(url=url, ca_path=None, allow_http=True).get(path) == [{"id": 7}]
+    assert seen[0]["accept_encoding"] == "gzip, deflate"
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_used_again(make_client):
+    path = "/plugin/products/threat-response/api/v1/intels"
+    with plain_http_api({"data": []}, close_when_idle=True) as (url, seen):
+        client = make_client(url=url, ca_path=None, allow_http=True, retries=0)
+        client.get(path)
+        time.sleep(0.2)  # the server's close reaches the client's idle connection
+        # Sent on the closed connection, this would fail with no retry left.
+        assert client.get(path) == []
+    assert len(seen) == 2
+
+
+def test_an_https_server_is_reached_through_the_environment_proxy_with_one_connect_tunnel(
+        emulator, make_client, monkeypatch):
+    for variable in ("NO_PROXY", "no_proxy"):  # set for the tests in tests/conftest.py
+        monkeypatch.delenv(variable, raising=False)
+    seen = []
+    with raw_server(connect_proxy(seen)) as port:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://proxy%20user:proxy-pw@127.0.0.1:{port}")
+        client = make_client()
+        assert client.get(INTELS) == [] and client.get(INTELS) == []
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert make_client().get(INTELS) == []  # listed in NO_PROXY: straight to the server
+    credentials = base64.b64encode(b"proxy user:proxy-pw").decode()
+    assert [(entry["request"].rsplit(" ", 1)[0], entry["authorization"]) for entry in seen] == [
+        (f"CONNECT {urlsplit(emulator.url).netloc}", f"Basic {credentials}")]  # HTTP/1.0 or 1.1 by Python version
+    assert len(api_requests(emulator, "/intels")) == 3

@@ -10,7 +10,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     TransportError,
     WriteOutcomeUnknown,
 )
-from local_servers import answer_400_in_plain_http, closed_port, plain_http_api, raw_server, tls_cutter
+from local_servers import answer_400_in_plain_http, closed_port, connect_proxy, plain_http_api, raw_server, tls_cutter
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
 
@@ -117,3 +117,17 @@ def test_a_body_with_nan_is_never_sent_as_non_standard_json(emulator, make_clien
         make_client().put(INTELS + "/1", json_body={"score": float("nan")})
     assert "standard JSON" in str(caught.value) and "nothing was sent" in str(caught.value)
     assert emulator.journal == []
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_named_with_its_answer(make_client, monkeypatch):
+    seen = []
+    with raw_server(connect_proxy(seen)) as port:  # it opens tunnels to 127.0.0.1 only
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY")
+        monkeypatch.delenv("no_proxy")
+        with pytest.raises(TransportError) as caught:
+            make_client(url="https://tanium.example.invalid", ca_path=None, retries=0).get(INTELS)
+    message = str(caught.value)
+    assert f"cannot reach tanium.example.invalid through the proxy 127.0.0.1:{port}" in message
+    assert "(Tunnel connection failed: 403 Forbidden)" in message
+    assert [entry["request"].rsplit(" ", 1)[0] for entry in seen] == ["CONNECT tanium.example.invalid:443"]
