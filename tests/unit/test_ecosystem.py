@@ -30,7 +30,7 @@ def module_docs():
     return {fqcn.rsplit(".", 1)[1]: entry["doc"] for fqcn, entry in json.loads(completed.stdout).items()}
 
 
-def test_introspect_lists_exactly_requests(tmp_path):
+def test_introspect_finds_no_python_or_system_dependency(tmp_path):
     # ansible-builder reads ansible_collections/<namespace>/<name>/meta/execution-environment.yml.
     namespace_dir = tmp_path / "ansible_collections" / "tanium"
     namespace_dir.mkdir(parents=True)
@@ -38,9 +38,8 @@ def test_introspect_lists_exactly_requests(tmp_path):
     completed = subprocess.run([str(BIN / "ansible-builder"), "introspect", "--sanitize", str(tmp_path)],
                                capture_output=True, text=True, timeout=300, check=True)
     found = yaml.safe_load(completed.stdout)
-    # Each entry reads "requests  # from collection tanium.threat_response".
-    assert [entry.split("#")[0].strip() for entry in found["python"]] == ["requests"]
-    assert found["python"][0].endswith("# from collection tanium.threat_response")
+    # Nothing beyond ansible-core: the HTTP client is the standard library's (no requests, no urllib3).
+    assert found["python"] == []
     assert found["system"] == []
 
 
@@ -61,8 +60,12 @@ def test_execution_environment_example_is_a_definition_ansible_builder_accepts(t
     assert "COPY _build /build" in (context / "Containerfile").read_text()
 
 
-def test_ee_requirements_file_is_exactly_requests():
-    assert (REPO / "meta" / "ee-requirements.txt").read_text() == "requests\n"
+def test_collection_metadata_names_no_dependency_file():
+    # An explicit empty `dependencies`: without meta/execution-environment.yml ansible-builder would read the
+    # collection root's requirements.txt and bindep.txt instead.
+    assert yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())["dependencies"] == {}
+    assert not (REPO / "meta" / "ee-requirements.txt").exists()
+    assert not (REPO / "bindep.txt").exists()
 
 
 def test_action_group_lists_exactly_the_modules_documented_in_it():
