@@ -54,8 +54,11 @@ options:
   ca_path:
     description:
       - PEM file with the certificate of the CA that signed the server's certificate, for a private CA.
-      - If not set, the value of the E(TANIUM_CA_PATH) environment variable is used, else the system trust store
-        (or the file named by E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE), as in C(requests)).
+      - If not set, the value of the E(TANIUM_CA_PATH) environment variable is used, else the file named by
+        E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) (the first one set, honoured for compatibility with earlier
+        releases), else the system trust store.
+      - The system trust store is Python's C(ssl) default (OpenSSL's default CA file and directory, which the
+        E(SSL_CERT_FILE) and E(SSL_CERT_DIR) environment variables override), not the C(certifi) bundle.
       - A file that does not exist is refused before any request, naming the setting it came from.
     type: path
   timeout:
@@ -91,15 +94,16 @@ options:
     type: bool
     default: false
 notes:
-  - Proxies are taken from the standard E(HTTPS_PROXY) and E(NO_PROXY) environment variables; a proxy that cannot
-    be reached is reported as such, naming E(HTTPS_PROXY).
+  - Proxies are taken from the standard E(HTTPS_PROXY) (or E(ALL_PROXY)) and E(NO_PROXY) environment variables,
+    read once per run; an V(https://) server is reached through the proxy with an HTTP C(CONNECT) tunnel, and a
+    C(user:password) in the proxy url is sent to the proxy only, as C(Proxy-Authorization). A proxy that cannot
+    be reached is reported as such, naming E(HTTPS_PROXY) and E(ALL_PROXY).
+  - Needs no Python library beyond ansible-core; C(~/.netrc) is never read.
   - Credentials in the E(TANIUM_*) environment variables never reach the module payload that Ansible writes to disk;
     given as module options they do, until the task ends (or for good, when the run is killed).
   - An empty E(TANIUM_API_TOKEN), E(TANIUM_USERNAME), E(TANIUM_PASSWORD) or E(TANIUM_CA_PATH) counts as not set,
     as AWX injects the fields of a credential left blank (see the credential type in the collection's C(extensions/awx/)).
   - The modules run on the controller (or wherever the task is delegated); nothing is installed on endpoints.
-requirements:
-  - requests
 attributes:
   action_group:
     support: full

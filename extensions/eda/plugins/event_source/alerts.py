@@ -16,7 +16,7 @@ description:
   - Bad arguments (no url, no credentials, an unknown argument) end the rulebook at start, with the
     argument named.
   - Runs the collection's own HTTP client, so the collection must be installed (ansible-galaxy collection
-    install) where ansible-rulebook runs, with ansible-core and requests beside it.
+    install) where ansible-rulebook runs, with ansible-core beside it; it needs no other Python library.
 options:
   url:
     description: Root URL of the Tanium server. Default from E(TANIUM_URL).
@@ -115,7 +115,7 @@ def _load_collection():
         from ansible_collections.tanium.threat_response.plugins.module_utils import _alert_source
     except ImportError as error:
         raise RuntimeError(f"{SOURCE} needs the tanium.threat_response collection installed (ansible-galaxy "
-                           f"collection install), with ansible-core and requests beside it: {error}") from None
+                           f"collection install), with ansible-core beside it: {error}") from None
     return _alert_source
 
 
