@@ -52,7 +52,7 @@ def ansible_env(emulator, tmp_path):
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_RETRY_FILES_ENABLED="false",
-        # Modules run with the test venv's Python, which has requests, whatever the inventory says.
+        # Modules run with the test venv's Python (the one with ansible-core), whatever the inventory says.
         ANSIBLE_PYTHON_INTERPRETER=sys.executable,
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
         TANIUM_URL=emulator.url,

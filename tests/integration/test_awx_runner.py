@@ -85,7 +85,7 @@ def private_data_dir(tmp_path):
         shutil.copy(path, root / "project" / "intel" / path.name)
     for name, text in PROJECT_PLAYBOOKS.items():
         (root / "project" / name).write_text(text)
-    # The execution environment's Python, which has requests, runs the modules.
+    # The execution environment's Python, the one with ansible-core, runs the modules.
     (root / "inventory" / "hosts").write_text(
         f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
     return root

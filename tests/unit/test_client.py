@@ -285,7 +285,7 @@ def test_an_api_token_refused_names_the_likely_causes(emulator, make_client):
 def test_the_environment_is_read_when_the_client_starts_not_on_every_request(
         emulator, make_client, monkeypatch, tmp_path):
     client = make_client()
-    # Read per request (requests' trust_env), these would send the next call to a dead proxy and add
+    # Read per request (as requests did with trust_env), these would send the next call to a dead proxy and add
     # ~/.netrc credentials to it.
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     for variable in ("NO_PROXY", "no_proxy"):  # set for the tests in tests/conftest.py

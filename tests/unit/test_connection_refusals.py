@@ -69,7 +69,7 @@ def test_missing_ca_bundle_from_the_environment_is_refused_naming_the_variable(
     with pytest.raises(InvalidInput) as caught:
         make_client(ca_path=None)
     assert str(caught.value).startswith(f"the {variable} environment variable names {missing}, which does not exist")
-    # An explicit ca_path wins over the variable, as it does in requests.
+    # An explicit ca_path wins over the variable, as it did in requests.
     assert make_client().get(INTELS) == []
 
 
