@@ -71,7 +71,9 @@ attributes:
 notes:
   - "This module is not in the action group C(tanium.threat_response.all): it takes no connection
     options, so C(module_defaults) for C(group/tanium.threat_response.all) do not apply to it."
-  - "Runs on the controller, where the files are; use C(connection: local) or C(delegate_to: localhost)."
+  - "Runs on the controller, where the files are; use C(connection: local) or C(delegate_to: localhost).
+    Its action plugin does the check in the controller's own process, without starting a module, so
+    C(ansible_python_interpreter) does not matter to it."
   - "The levels come from one table in the collection (C(plugins/module_utils/_applicability_terms.py));
     docs/applicability.md explains each level and source, and how to propose a change."
   - "A YARA file that imports a module outside the 11 Threat Response lists (pe, elf, dotnet, hash, cuckoo,
@@ -182,93 +184,23 @@ msg:
     - "/home/ci/intel/empty.yar: invalid: is empty (0 bytes)"
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._applicability import (
-    applicability_report,
-    summary_line,
-    unknown_terms,
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel_check import (
+    ARGUMENT_SPEC,
+    REQUIRED_ONE_OF,
+    check_files,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._file_selection import files_under
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
-    DEFAULT_MAX_SIZE,
-    IntelFormatError,
-    parse_document,
-    read_document,
-)
-
-# What makes a document fail the task, per fail_on.
-_FAILING = {"invalid": "are invalid", "unknown": "are invalid or have terms of level unknown"}
-
-
-def check_file(path, max_size):
-    entry = dict(path=path, type=None, type_version=None, name=None, intrinsic_id=None, valid=False, error=None,
-                 applicability=None)
-    try:
-        # As the intel module does, a YARA document is named after its file.
-        document = parse_document(read_document(path, max_size), source=path, yara_name=os.path.basename(path),
-                                  max_size=max_size)
-    except IntelFormatError as error:
-        entry["error"] = error.problem
-        return entry
-    entry.update(type=document.type, type_version=document.type_version, name=document.name,
-                 intrinsic_id=document.intrinsic_id, valid=True, applicability=applicability_report(document))
-    return entry
-
-
-def summarise(documents):
-    reports = [entry["applicability"] for entry in documents if entry["valid"]]
-    summary = dict(documents=len(documents), valid=len(reports), invalid=len(documents) - len(reports),
-                   with_unknown_terms=sum(1 for report in reports if unknown_terms(report)))
-    summary.update({level: sum(report[level] for report in reports) for level in ("known", "probable", "unknown")})
-    return summary
-
-
-def has_findings(entry):
-    """Invalid, or with terms that are not known: what a check of a large library reports by default."""
-    return not entry["valid"] or bool(entry["applicability"]["findings"])
-
-
-def fails(entry, fail_on):
-    if fail_on == "never":
-        return False
-    return not entry["valid"] or (fail_on == "unknown" and bool(unknown_terms(entry["applicability"])))
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            src=dict(type="path"),
-            paths=dict(type="list", elements="path"),
-            # Normalised by the action plugin (a comma-separated string becomes a list); applied here.
-            patterns=dict(type="list", elements="str"),
-            excludes=dict(type="list", elements="str"),
-            max_size=dict(type="int", default=DEFAULT_MAX_SIZE),
-            fail_on=dict(type="str", default="invalid", choices=["invalid", "unknown", "never"]),
-            details=dict(type="str", default="findings", choices=["findings", "all"]),
-        ),
-        required_one_of=[("src", "paths")],
-        supports_check_mode=True,
-    )
-    params = module.params
-    # The action plugin has resolved `src` and `paths` on the controller; directories stand for their files.
-    given = ([params["src"]] if params["src"] else []) + (params["paths"] or [])
-    paths = list(dict.fromkeys(found for path in given
-                               for found in files_under(path, params["patterns"], params["excludes"])))
-    if not paths:
-        module.warn("intel_check found no files to check")
-    checked = [check_file(path, params["max_size"]) for path in paths]
-    summary = summarise(checked)
-    documents = [entry for entry in checked if params["details"] == "all" or has_findings(entry)]
-    lines = [summary_line(entry["path"], entry["applicability"]) if entry["valid"] else
-             f"{entry['path']}: invalid: {entry['error']}" for entry in documents]
-    failing = [line for entry, line in zip(documents, lines) if fails(entry, params["fail_on"])]
-    if failing:
-        reason = f"{len(failing)} of {len(checked)} intel documents {_FAILING[params['fail_on']]} (fail_on={params['fail_on']})"
-        module.fail_json(msg="; ".join([reason] + failing), documents=documents, summary=summary)
-    module.exit_json(changed=False, documents=documents, summary=summary, msg=lines)
+    # The action plugin runs the same check on the controller without starting this module (see
+    # module_utils/_intel_check.py); this entry point serves a direct run of the module.
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF, supports_check_mode=True)
+    result = check_files(module.params, module.warn)
+    if result.pop("failed"):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from ansible.plugins.action import ActionBase
 
 
 class ControllerFilesAction(ActionBase):
-    """Runs MODULE after `resolve_arguments` has turned controller paths into absolute ones."""
+    """Runs MODULE (or `execute`) after `resolve_arguments` has turned controller paths into absolute ones."""
 
     TRANSFERS_FILES = False
     MODULE = ""
@@ -29,8 +29,12 @@ class ControllerFilesAction(ActionBase):
             # ansible-core 2.21 no longer fills failure.result; say it the same way on every version.
             result.update(failed=True, msg=failure.message)
             return result
-        result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+        result.update(self.execute(module_args, task_vars))
         return result
+
+    def execute(self, module_args, task_vars):
+        """The task's result for the resolved arguments: by default, the module's."""
+        return self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars)
 
     def require_controller(self):
         """These modules read controller files and talk HTTPS themselves; they run only where the files are."""

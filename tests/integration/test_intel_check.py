@@ -177,3 +177,12 @@ def test_ansible_doc_renders_intel_check(ansible_env):
         "src", "paths", "patterns", "excludes", "max_size", "fail_on", "details"}
     assert "action_group" not in doc["doc"]["attributes"]
     assert {"documents", "summary", "msg"} <= set(doc["return"])
+
+
+def test_the_check_runs_in_the_controller_process_without_starting_a_module(emulator, run_playbook):
+    # Started as a module, the check would need this interpreter and fail; the action plugin checks itself.
+    run = run_playbook([check_task("check", src=str(APT28), details="all")],
+                       play_vars={"ansible_python_interpreter": "/nonexistent/python3"})
+    assert run.rc == 0, run.output
+    assert [entry["name"] for entry in run.task("check")["documents"]] == ["APT28 DOMAINS (REPORT)"]
+    assert emulator.journal == []
