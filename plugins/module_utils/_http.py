@@ -24,13 +24,20 @@ from urllib.request import getproxies_environment, proxy_bypass_environment
 
 
 class ExchangeFailed(Exception):
-    """An exchange that brought no response. `error` is the cause; `request_sent` is False only when no
-    connection was made (so the server cannot have seen the request)."""
+    """An exchange that brought no response. `error` is the cause; `phase` is where it failed: CONNECT (so
+    the server cannot have seen the request), SEND (while the request was written) or RECEIVE."""
 
-    def __init__(self, error, request_sent):
+    def __init__(self, error, phase):
         super().__init__(str(error))
         self.error = error
-        self.request_sent = request_sent
+        self.phase = phase
+
+    @property
+    def request_sent(self):
+        return self.phase != CONNECT
+
+
+CONNECT, SEND, RECEIVE = "connect", "send", "receive"
 
 
 class HttpResponse:
@@ -100,14 +107,16 @@ class Connections:
         """Send one request (`target`: path and query, below the base url's own path) and read its whole
         answer: an HttpResponse, or ExchangeFailed."""
         connection = self._idle_connection() or self._new_connection(timeout)
+        phase = SEND
         try:
             connection.sock.settimeout(timeout)
             connection.request(method, self._request_target(target), body=body, headers=self._headers_for(headers))
+            phase = RECEIVE
             answer = connection.getresponse()
             content = _decoded(answer.read(), answer.headers.get("Content-Encoding"))
         except (OSError, http.client.HTTPException, zlib.error) as error:
             connection.close()
-            raise ExchangeFailed(error, request_sent=True) from None
+            raise ExchangeFailed(error, phase) from None
         self._keep_cookies(answer.headers)
         if connection.sock is not None:  # http.client closes it when the server said Connection: close
             self._release(connection)
@@ -128,7 +137,7 @@ class Connections:
             connection.connect()
         except (OSError, http.client.HTTPException) as error:
             connection.close()
-            raise ExchangeFailed(error, request_sent=False) from None
+            raise ExchangeFailed(error, CONNECT) from None
         return connection
 
     def _idle_connection(self):

@@ -10,6 +10,8 @@ import ssl
 import zlib
 from urllib.parse import urlsplit
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._http import SEND
+
 
 def describe_transport_failure(failure, base_url, timeout, ca_path, proxy=None):
     """(reason, request_sent, retryable) for an _http.ExchangeFailed.
@@ -25,8 +27,9 @@ def describe_transport_failure(failure, base_url, timeout, ca_path, proxy=None):
         return f"no response from {where} within {timeout} seconds (timeout)", True, True
     if isinstance(error, zlib.error) or type(error).__name__ == "BadGzipFile":
         return f"the answer from {where} could not be decompressed ({error})", True, True
-    if base_url.startswith("https") and isinstance(error, (ssl.SSLError, ConnectionResetError, BrokenPipeError)):
-        # Possibly after the request went out (mid-upload): a create is looked up, never sent blindly again.
+    if failure.phase == SEND and base_url.startswith("https") and isinstance(
+            error, (ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+        # Possibly after part of the request went out (mid-upload): a create is looked up, never sent blindly again.
         return (f"the connection to {where} was cut during the TLS exchange (by the server, a proxy or a firewall)"
                 " before a response arrived"), True, True
     return f"the connection to {where} was closed before a response arrived", True, True

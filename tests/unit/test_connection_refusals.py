@@ -131,3 +131,11 @@ def test_a_proxy_that_refuses_the_tunnel_is_named_with_its_answer(make_client, m
     assert f"cannot reach tanium.example.invalid through the proxy 127.0.0.1:{port}" in message
     assert "(Tunnel connection failed: 403 Forbidden)" in message
     assert [entry["request"].rsplit(" ", 1)[0] for entry in seen] == ["CONNECT tanium.example.invalid:443"]
+
+
+def test_a_connection_dropped_while_the_answer_is_awaited_is_reported_as_closed_not_as_cut(emulator, make_client):
+    emulator.add_fault(method="GET", path="/intels", action="drop", times=1)
+    with pytest.raises(TransportError) as caught:
+        make_client(retries=0).get(INTELS)
+    assert str(caught.value).endswith("was closed before a response arrived")
+    assert make_client(retries=0).get(INTELS) == []
