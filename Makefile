@@ -78,7 +78,7 @@ install: $(BUILD)/installed.stamp
 # exit fails the recipe, so an emptied directory cannot pass unnoticed.
 unit-%: $(VENV)/%/.ready
 	$(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/unit
-	$(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/emulator_tests
+	$(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/conformance
 
 integration-%: $(VENV)/%/.ready install
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/integration

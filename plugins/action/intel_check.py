@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_check import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.check import (
     ARGUMENT_SPEC,
     REQUIRED_ONE_OF,
     check_files,

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which files a directory contributes (intel_check, intel_sync): plugins/module_utils/_file_selection.py."""
+"""Which files a directory contributes (intel_check, intel_sync): plugins/module_utils/_intel/selection.py."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._client import ThreatResponseClient
-from ansible_collections.tanium.threat_response.plugins.module_utils._connection_settings import url_userinfo_secrets
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats import IntelFormatError
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import ThreatResponseClient
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import url_userinfo_secrets
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats.documents import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     InvalidInput,

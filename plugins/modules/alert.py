@@ -93,7 +93,7 @@ diff:
     after: {state: resolved}
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._alert_task import ALERT_STATES, ensure_alert_state
+from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.listing import ALERT_STATES, ensure_alert_state
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 
 

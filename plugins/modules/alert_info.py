@@ -163,7 +163,7 @@ alerts:
       sample: "2024-05-02T09:14:05.020Z"
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._alert_task import ALERT_STATES, find_alerts
+from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.listing import ALERT_STATES, find_alerts
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 
 

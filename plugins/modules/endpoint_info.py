@@ -85,7 +85,7 @@ endpoints:
 """
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform import find_endpoints
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.endpoints import find_endpoints
 
 
 def main():

@@ -152,7 +152,7 @@ path:
   sample: 'C:\Users\mlee\Downloads\invoice_0423.pdf.exe'
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._file_collect import collect
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.file_collection import collect
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
     ThreatResponseModule,
     wait_argument_spec,

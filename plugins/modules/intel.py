@@ -209,21 +209,21 @@ diff:
     after: {state: present, name: APT18, md5: 9f3c..., size: 3120, revision: 2, labels: [APT]}
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_apply import IntelApplier
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.apply import IntelApplier
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
     applicability_reports,
     applicability_warnings,
     desired_intel,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_options import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.options import (
     APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
     MAX_SIZE_OPTION,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE, plan_change
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import CREATE, UPDATE, plan_change
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 
 
 def ensure_intel(module):

@@ -74,7 +74,7 @@ notes:
   - "Runs on the controller, where the files are; use C(connection: local) or C(delegate_to: localhost).
     Its action plugin does the check in the controller's own process, without starting a module, so
     C(ansible_python_interpreter) does not matter to it."
-  - "The levels come from one table in the collection (C(plugins/module_utils/_applicability_terms.py));
+  - "The levels come from one table in the collection (C(plugins/module_utils/_formats/applicability_terms.py));
     docs/applicability.md explains each level and source, and how to propose a change."
   - "A YARA file that imports a module outside the 11 Threat Response lists (pe, elf, dotnet, hash, cuckoo,
     math, magic, macho, dex, string, time), or uses an external variable (C(filename), C(filepath),
@@ -186,7 +186,7 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_check import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.check import (
     ARGUMENT_SPEC,
     REQUIRED_ONE_OF,
     check_files,
@@ -195,7 +195,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel_chec
 
 def main():
     # The action plugin runs the same check on the controller without starting this module (see
-    # module_utils/_intel_check.py); this entry point serves a direct run of the module.
+    # module_utils/_intel/check.py); this entry point serves a direct run of the module.
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF, supports_check_mode=True)
     result = check_files(module.params, module.warn)
     if result.pop("failed"):

@@ -116,7 +116,7 @@ elapsed:
 
 import time
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.deployment import (
     DeploymentTimeout,
     read_status,
     start_deployment,
@@ -128,7 +128,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._module imp
     ThreatResponseModule,
     wait_argument_spec,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._timestamps import utc_now
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import utc_now
 
 
 def deploy(module):

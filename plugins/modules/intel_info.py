@@ -163,15 +163,15 @@ intels:
 from itertools import islice
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats.documents import (
     INTEL_TYPES,
     matches_server_type,
     server_type_filter,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
-from ansible_collections.tanium.threat_response.plugins.module_utils._wire import PAGE_LIMIT
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.wire import PAGE_LIMIT
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 
 
 def list_matching(module):

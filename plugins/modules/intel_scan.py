@@ -98,12 +98,12 @@ scan:
       sample: 1
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform import computer_group_id
-from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.endpoints import computer_group_id
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 
 
 def scan(module):
@@ -122,7 +122,7 @@ def scan(module):
     if module.check_mode:
         return dict(changed=True, scan=dict(id=None, intel_doc_id=intel_id, computer_group_id=group_id,
                                             alert_count=None, question_id=None, created_at=None, user_id=None))
-    answer = client.post(client.api_path(_wire.SCANS[client.api_version]), json_body=body)
+    answer = client.post(client.api_path(wire.SCANS[client.api_version]), json_body=body)
     return dict(changed=True, scan=to_record(answer if isinstance(answer, dict) else {}))
 
 

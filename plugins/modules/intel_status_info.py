@@ -131,15 +131,15 @@ intel:
       sample: true
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._deployment import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.deployment import (
     document_deployed,
     read_status,
     status_record,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import DesiredIntel
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import DesiredIntel
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
-from ansible_collections.tanium.threat_response.plugins.module_utils._records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 
 DOCUMENT_FIELDS = ("id", "name", "revisionId", "updatedAt", "firstDeploymentTimestamp", "lastDeploymentTimestamp")
 

@@ -304,23 +304,23 @@ failures:
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._file_selection import files_under
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_entries import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.selection import files_under
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
     applicability_reports,
     applicability_warnings,
     read_entries,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_options import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.options import (
     APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
     MAX_SIZE_OPTION,
     PATH_OPTIONS,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_plan import CREATE, UPDATE, HeldBytes
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_sync import (
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import CREATE, UPDATE, HeldBytes
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.sync import (
     SyncItem,
     apply_sync,
     plan_sync,
@@ -336,7 +336,7 @@ def sync(module):
     if not entries:
         # Also what keeps purge from deleting every managed document after a mistyped path variable.
         raise InvalidInput("no documents given: documents and paths are both empty")
-    store = IntelStore(module.client, _wire.SYNC_SOURCE_NAME.format(managed_label=params["managed_label"]),
+    store = IntelStore(module.client, wire.SYNC_SOURCE_NAME.format(managed_label=params["managed_label"]),
                        parallel=params["parallel"])
     # Files whose bytes the server holds are not parsed again (the listing is read while the files
     # are), unless every document's findings are wanted: applicability `error` checks them all before

@@ -86,8 +86,8 @@ diff:
     after: {state: present, name: APT, description: ""}
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel_store import IntelStore
-from ansible_collections.tanium.threat_response.plugins.module_utils._label_task import ensure_label
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.labels import ensure_label
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 
 

@@ -140,7 +140,7 @@ errors:
   sample: [{"Computer Name": ["lnx-build-02"], "Detected Threats Path": ["TSE-Error: no Linux implementation"]}]
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils import _question
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform import questions
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
     ThreatResponseModule,
@@ -156,15 +156,15 @@ def question(module):
         raise InvalidInput("expire_seconds must be at least 1")
     saved_id = question_text = None
     if params["text"] is not None:
-        candidate = _question.with_parameters(client, _question.parse(client, params["text"]))
+        candidate = questions.with_parameters(client, questions.parse(client, params["text"]))
         question_text = candidate.get("question_text")
-        question_id = _question.ask(client, candidate, params["expire_seconds"])
+        question_id = questions.ask(client, candidate, params["expire_seconds"])
     else:
-        saved_id, question_id = _question.saved_question(client, params["saved_question"], params["refresh"])
-    info, complete = _question.wait_for_answers(client, question_id, params["complete_percent"],
+        saved_id, question_id = questions.saved_question(client, params["saved_question"], params["refresh"])
+    info, complete = questions.wait_for_answers(client, question_id, params["complete_percent"],
                                                 params["wait_timeout"], params["wait_sleep"])
-    columns, raw_rows = _question.read_answers(client, question_id, params["wait_sleep"])
-    rows, unavailable, errors = _question.sort_rows(columns, raw_rows)
+    columns, raw_rows = questions.read_answers(client, question_id, params["wait_sleep"])
+    rows, unavailable, errors = questions.sort_rows(columns, raw_rows)
     return dict(changed=False, question_id=question_id, saved_question_id=saved_id, question_text=question_text,
                 columns=columns, rows=rows, complete=complete, tested=info.get("mr_tested") or 0,
                 estimated_total=info.get("estimated_total") or 0, unavailable=unavailable, errors=errors)

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side resolution of `src` paths for the action plugins (intel, intel_sync, intel_check).
 
-Directories are expanded by the modules (module_utils/_file_selection.py), which run on the controller.
+Directories are expanded by the modules (module_utils/_intel/selection.py), which run on the controller.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def yara_python_verdict(text):
     """None when yara-python compiles the text (with the scanner externals defined), else its message."""
     import yara  # noqa: PLC0415 - a test dependency (tests/requirements/test.txt), imported where used
 
-    from ansible_collections.tanium.threat_response.plugins.module_utils._formats_yara import YARA_EXTERNALS
+    from ansible_collections.tanium.threat_response.plugins.module_utils._formats.yara_rules import YARA_EXTERNALS
     try:
         yara.compile(source=text, externals=dict.fromkeys(YARA_EXTERNALS, ""))
     except yara.Error as error:

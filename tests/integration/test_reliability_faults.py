@@ -1,6 +1,6 @@
 """Faults from the emulator's fault plan, through ansible-playbook: every test asserts what the server holds after.
 
-The client's retry rules are in plugins/module_utils/_retry.py and _client.py; docs/reliability.md lists
+The client's retry rules are in plugins/module_utils/_api/retry.py and _api/client.py; docs/reliability.md lists
 every fault tried here and what the collection does about it.
 """
 
@@ -230,7 +230,7 @@ def test_an_unreachable_server_and_an_unresolvable_name_are_one_line_errors(emul
 
 
 STRACE_PROBE = f"""
-from ansible_collections.tanium.threat_response.plugins.module_utils._client import ThreatResponseClient
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import ThreatResponseClient
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import TransportError
 try:
     ThreatResponseClient("https://{UNRESOLVABLE_HOST}:8443", api_token="t" * 16, retries=0).get("/x")

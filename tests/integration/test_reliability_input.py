@@ -1,7 +1,7 @@
 """Hostile and broken input: refused on the controller with a clear message, before any write.
 
 The same invalid files through `intel`: tests/integration/test_intel.py; random and mutated bytes
-through the parser: tests/unit/test_formats_properties.py.
+through the parser: tests/unit/formats/test_formats_properties.py.
 """
 
 from pathlib import Path

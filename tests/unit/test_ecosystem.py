@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.tanium.threat_response.plugins.module_utils import _wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -45,7 +45,7 @@ def test_introspect_finds_no_python_or_system_dependency(tmp_path):
 
 def test_execution_environment_example_is_a_definition_ansible_builder_accepts(tmp_path):
     example = REPO / "docs" / "examples" / "execution-environment.yml"
-    tarball = f"tanium-threat_response-{_wire.COLLECTION_VERSION}.tar.gz"
+    tarball = f"tanium-threat_response-{wire.COLLECTION_VERSION}.tar.gz"
     assert [entry["src"] for entry in yaml.safe_load(example.read_text())["additional_build_files"]] == [tarball]
     shutil.copy(example, tmp_path / example.name)
     # Stands in for the `ansible-galaxy collection build` tarball: `create` only copies it into the context.
@@ -83,5 +83,5 @@ def test_action_group_lists_exactly_the_modules_documented_in_it():
 
 def test_galaxy_version_is_the_version_the_client_reports():
     galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
-    assert galaxy["version"] == _wire.COLLECTION_VERSION
-    assert _wire.USER_AGENT.endswith(f"/{galaxy['version']}")
+    assert galaxy["version"] == wire.COLLECTION_VERSION
+    assert wire.USER_AGENT.endswith(f"/{galaxy['version']}")

@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.tanium.threat_response.plugins.filter.to_openioc import FilterModule
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats import parse_document
+from ansible_collections.tanium.threat_response.plugins.module_utils._formats.documents import parse_document
 from ansible_collections.tanium.threat_response.plugins.plugin_utils._openioc_builder import build_openioc
 
 REPO = Path(__file__).resolve().parents[2]

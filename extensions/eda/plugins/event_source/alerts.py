@@ -112,11 +112,11 @@ def _load_collection():
         if root not in sys.path:
             sys.path.insert(0, root)
     try:
-        from ansible_collections.tanium.threat_response.plugins.module_utils import _alert_source
+        from ansible_collections.tanium.threat_response.plugins.module_utils._alerts import source as alert_source
     except ImportError as error:
         raise RuntimeError(f"{SOURCE} needs the tanium.threat_response collection installed (ansible-galaxy "
                            f"collection install), with ansible-core beside it: {error}") from None
-    return _alert_source
+    return alert_source
 
 
 async def main(queue, args):

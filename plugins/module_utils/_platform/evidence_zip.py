@@ -1,0 +1,116 @@
+# Internal to the tanium.threat_response collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The password-protected zip Threat Response hands out for collected evidence: read the file
+inside to hash it, write the zip owner-only, and extract only on request, bounded and confined.
+
+Collected files are presumed malware: nothing here executes them, and nothing is written with an
+execute bit or outside the directory the caller chose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
+
+# Extraction stops past this many bytes in all (a zip bomb or a huge dump is refused, not unpacked).
+MAX_EXTRACT_BYTES = 512 * 1024 * 1024
+_CHUNK = 1 << 20
+_HASH_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256"}
+
+
+class EvidenceArchiveError(ValueError):
+    """The archive is not the one-file, password-protected zip expected, or would escape its directory."""
+
+
+def summary(source):
+    """{"name", "md5", "sha1", "sha256", "size"} of the one file inside; `source` is bytes or a path."""
+    with _open(source) as archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        if len(members) != 1:
+            raise EvidenceArchiveError(f"the evidence zip holds {len(members)} files, not one")
+        digests = {name: hashlib.new(name) for name in ("md5", "sha1", "sha256")}
+        size = 0
+        for chunk in _chunks(archive, members[0]):
+            size += len(chunk)
+            for digest in digests.values():
+                digest.update(chunk)
+        return dict({name: d.hexdigest() for name, d in digests.items()}, name=members[0].filename, size=size)
+
+
+def matches(file_summary, server_hash):
+    """True when the server's evidence hash (md5, sha1 or sha256, told by length) is this file's."""
+    kind = _HASH_BY_LENGTH.get(len(server_hash or ""))
+    return kind is not None and file_summary[kind] == str(server_hash).lower()
+
+
+def write_private(path, data):
+    """Write `data` to `path` atomically, mode 0600 (never executable)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".evidence-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def extract(zip_path, directory, limit=MAX_EXTRACT_BYTES):
+    """Unpack every file of the zip into `directory` (0600 each); returns the paths written.
+
+    An entry whose name is absolute or climbs out of `directory` is refused before anything is
+    written; so is an archive over `limit` bytes, by its declared sizes and while reading.
+    """
+    root = os.path.realpath(directory)
+    with _open(zip_path) as archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        targets = [_confined(root, info.filename) for info in members]
+        if sum(info.file_size for info in members) > limit:
+            raise EvidenceArchiveError(f"the evidence zip unpacks to more than {limit} bytes; not extracted")
+        written, total = [], 0
+        for info, target in zip(members, targets):
+            os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+            buffer = io.BytesIO()
+            for chunk in _chunks(archive, info):
+                total += len(chunk)
+                if total > limit:
+                    raise EvidenceArchiveError(f"the evidence zip unpacks to more than {limit} bytes; "
+                                               "extraction stopped")
+                buffer.write(chunk)
+            write_private(target, buffer.getvalue())
+            written.append(target)
+        return written
+
+
+def _chunks(archive, info):
+    try:
+        with archive.open(info, pwd=wire.EVIDENCE_ZIP_PASSWORD) as stream:
+            yield from iter(lambda: stream.read(_CHUNK), b"")
+    except (RuntimeError, zipfile.BadZipFile, NotImplementedError, EOFError) as error:
+        # A wrong password is a RuntimeError; a damaged archive fails its CRC.
+        raise EvidenceArchiveError(f"cannot read {info.filename!r} in the evidence zip: {error}") from None
+
+
+def _confined(root, name):
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or (parts and ":" in parts[0]) or ".." in parts:
+        raise EvidenceArchiveError(f"the evidence zip holds an entry {name!r} outside its directory; not extracted")
+    target = os.path.realpath(os.path.join(root, *[part for part in parts if part not in ("", ".")]))
+    if os.path.commonpath([root, target]) != root or target == root:
+        raise EvidenceArchiveError(f"the evidence zip holds an entry {name!r} outside its directory; not extracted")
+    return target
+
+
+def _open(source):
+    try:
+        return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise EvidenceArchiveError(f"not a readable zip: {error}") from None

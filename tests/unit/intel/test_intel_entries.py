@@ -1,0 +1,60 @@
+"""Reading entries and the applicability policy: warn about what this run writes, one line for the rest."""
+
+import pytest
+from test_intel_plan import openioc, present
+
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
+    applicability_reports,
+    applicability_warnings,
+    desired_intel,
+)
+
+UNKNOWN = {"known": 0, "probable": 0, "unknown": 1, "findings": [{"term": "x/y", "level": "unknown"}]}
+CLEAN = {"known": 1, "probable": 0, "unknown": 0, "findings": []}
+IOC = openioc()
+
+
+@pytest.mark.parametrize("assessed, expected", [
+    ([(IOC, UNKNOWN, True)], ["APT ONE.ioc: Threat Response may not evaluate 1 term(s)"]),
+    ([(IOC, UNKNOWN, False), (IOC, UNKNOWN, False)],
+     ["2 unchanged document(s) use terms Threat Response may not evaluate"]),
+    ([(IOC, UNKNOWN, True), (IOC, UNKNOWN, False)],
+     ["APT ONE.ioc: Threat Response may not evaluate", "1 unchanged document(s)"]),
+    ([(IOC, CLEAN, True), (IOC, None, False)], []),
+])
+def test_warnings_name_written_documents_and_count_the_others(assessed, expected):
+    warnings = applicability_warnings(assessed)
+    assert len(warnings) == len(expected)
+    assert all(warning.startswith(start) for warning, start in zip(warnings, expected))
+
+
+def test_error_mode_refuses_before_any_write_and_ignore_reads_nothing():
+    unknown_term = openioc(name="ODD").content.decode().replace("FileItem/Md5sum", "NoSuchItem/Thing")
+    desired = [desired_intel({"content": unknown_term}, 10485760)]
+    with pytest.raises(InvalidInput, match="applicability is error"):
+        applicability_reports(desired, "error")
+    assert applicability_reports(desired, "ignore") == [None]
+    assert applicability_reports([present(IOC)], "error")[0]["unknown"] == 0
+
+
+def test_a_declared_name_that_differs_is_refused():
+    with pytest.raises(InvalidInput, match="the name option .'other'. differs"):
+        desired_intel({"content": IOC.content.decode(), "name": "other"}, 10485760)
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"name": "r.yar", "description": "€ rule"}, "its description holds characters other than printable ASCII"),
+    ({"name": "r.yar", "description": "検知ルール"}, "its description holds characters other than printable ASCII"),
+    ({"name": "n" * 252 + ".yar"}, "its upload name is 256 characters long"),
+])
+def test_header_values_that_cannot_travel_are_refused(options, problem):
+    entry = dict(options, content="rule r { condition: true }", type="yara")
+    with pytest.raises(InvalidInput, match=problem):
+        desired_intel(entry, 10485760)
+
+
+def test_an_ascii_description_with_newlines_and_a_255_character_name_are_taken():
+    entry = {"content": "rule r { condition: true }", "type": "yara", "name": "n" * 251 + ".yar",
+             "description": "first line\nsecond line"}
+    assert desired_intel(entry, 10485760).description == "first line\nsecond line"
