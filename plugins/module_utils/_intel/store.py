@@ -40,7 +40,6 @@ class IntelStore:
         self._labels = None
         self._labels_lock = threading.RLock()
         self._source_ids = None
-        self._label_update_form = None  # the label update path that worked in this run
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -238,24 +237,12 @@ class IntelStore:
             return self.find_label(name)
 
     def update_label(self, label_id, fields):
-        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md#labels); the form that worked is kept."""
-        if self._label_update_form is None:
-            try:
-                answer = self._put_label(wire.LABEL_UPDATE_BY_PATH, label_id, fields)
-            except ApiError as error:
-                if error.status not in wire.MISSING_FORM_STATUSES:
-                    raise
-                self._label_update_form = wire.LABEL_UPDATE_BY_QUERY
-            else:
-                self._label_update_form = wire.LABEL_UPDATE_BY_PATH
-                return answer
-        return self._put_label(self._label_update_form, label_id, fields)
-
-    def _put_label(self, form, label_id, fields):
-        if form == wire.LABEL_UPDATE_BY_QUERY:
-            return self.client.request("PUT", self.client.api_path(wire.LABELS), params={"id": label_id},
-                                       json_body=fields)
-        return self.client.put(self.client.api_path(wire.LABEL, label_id=label_id), json_body=fields)
+        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md#labels), as this server serves."""
+        return self.client.variants.send(
+            "label update",
+            lambda: self.client.put(self.client.api_path(wire.LABEL, label_id=label_id), json_body=fields),
+            lambda: self.client.request("PUT", self.client.api_path(wire.LABELS), params={"id": label_id},
+                                        json_body=fields))
 
     def delete_label(self, label_id):
         try:
