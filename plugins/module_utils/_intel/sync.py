@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import document_deployed
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats.applicability import summary_line
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform.deployment import document_deployed
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.apply import IntelApplier, map_parallel
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import (
