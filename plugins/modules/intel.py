@@ -233,18 +233,14 @@ def ensure_intel(module):
     (applicability,) = applicability_reports([desired], mode)
     store = IntelStore(module.client)
     current = store.find_document(desired)
-    needs_labels = desired.labels is not None or (current or {}).get("labelIds")
-    label_names = store.label_names_by_id() if needs_labels else {}
-    change = plan_change(desired, current, label_names)
+    change = plan_change(desired, current, store.label_names(current))
     for warning in applicability_warnings([(desired.document, applicability, change.action in (CREATE, UPDATE))]):
         module.warn(warning)
     applier = IntelApplier(store, module.check_mode, params["retries"])
     document = applier.apply(change)
     if change.action == CREATE and not module.check_mode:
         document = _one_copy(module, store, applier, change, document)
-    if change.labels_to_attach and not module.check_mode:
-        label_names = store.label_names_by_id()
-    return intel_result(change, document, label_names, module._diff, module.check_mode, applicability)
+    return intel_result(change, document, store, module._diff, module.check_mode, applicability)
 
 
 def _one_copy(module, store, applier, change, document):
@@ -256,10 +252,10 @@ def _one_copy(module, store, applier, change, document):
     store.delete_intel(document["id"])
     module.warn(f"{change.name!r}: another task created it at the same time; kept document {older['id']} "
                 f"and deleted this task's copy {document['id']}")
-    return applier.apply(plan_change(change.desired, older, store.label_names_by_id()))
+    return applier.apply(plan_change(change.desired, older, store.label_names(older)))
 
 
-def intel_result(change, document, label_names, diff, check_mode, applicability):
+def intel_result(change, document, store, diff, check_mode, applicability):
     """The module result for one planned-and-applied (or, in check mode, predicted) change."""
     result = dict(changed=change.changed, action=change.action, intel=None, applicability=applicability)
     if document is not None:
@@ -267,8 +263,7 @@ def intel_result(change, document, label_names, diff, check_mode, applicability)
         if check_mode:
             record["labels"] = sorted(change.labels_after, key=str.casefold)
         else:
-            record["labels"] = sorted((label_names.get(label_id, f"#{label_id}")
-                                       for label_id in document.get("labelIds") or ()), key=str.casefold)
+            record["labels"] = sorted(store.label_names(document), key=str.casefold)
         result["intel"] = record
     if diff:
         header = change.name or ""

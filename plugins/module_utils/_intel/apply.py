@@ -51,7 +51,7 @@ class IntelApplier:
             document = self._create(change)
         elif change.action == UPDATE:
             document = self._update(change)
-        return self._apply_labels(change, dict(document))
+        return self._apply_labels(change, document)
 
     def _create(self, change):
         """POST the document; after an answer that leaves it unknown whether the server created it (a
@@ -94,16 +94,11 @@ class IntelApplier:
         return updated
 
     def _apply_labels(self, change, document):
-        label_ids = list(document.get("labelIds") or ())
         for name in change.labels_to_attach:
-            label_id = self.store.ensure_label(name)
-            answer = self.store.attach_label(document["id"], label_id)
-            label_ids = answer if answer is not None else label_ids + [label_id]
-        for label_id in change.labels_to_detach:
-            answer = self.store.detach_label(document["id"], label_id)
-            label_ids = answer if answer is not None else [known for known in label_ids if known != label_id]
-        document["labelIds"] = sorted(label_ids)
-        return document
+            document = self.store.attach_label(document, name)
+        for name in change.labels_to_detach:
+            document = self.store.detach_label(document, name)
+        return dict(document, labelIds=sorted(document.get("labelIds") or ()))
 
 
 def map_parallel(function, items, parallel):

@@ -85,14 +85,13 @@ class Ownership:
     """Whether a server document is this task's: it carries the managed label, or it was created through
     the task's source (so a document created but not yet labelled, by a killed run, is still this task's)."""
 
-    def __init__(self, store, managed_ids, managed_label):
+    def __init__(self, store, managed_label):
         self.store = store
-        self.managed_ids = managed_ids
         self.managed_label = managed_label
         self._source_ids = None
 
     def labelled(self, document):
-        return bool(self.managed_ids & set(document.get("labelIds") or ()))
+        return self.managed_label.casefold() in {name.casefold() for name in self.store.label_names(document)}
 
     def __call__(self, document):
         if self.labelled(document):
@@ -117,28 +116,24 @@ def plan_sync(store, items, managed_label, purge, documents):
     that this collection made (interrupted or overlapping runs) are resolved: the oldest is kept and a
     delete item is added for each other copy.
     """
-    label_names = store.label_names_by_id()
-    by_name = {name.casefold(): label_id for label_id, name in label_names.items()}
-    managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
-    in_play = managed_ids | {by_name[name.casefold()] for item in items for name in item.desired.labels or ()
-                             if name.casefold() in by_name}
-    store.fill_label_ids(documents, in_play)
+    store.fill_label_ids(documents, {managed_label, *(name for item in items for name in item.desired.labels or ())})
     listing = IdentityIndex(documents)
-    ours = Ownership(store, managed_ids, managed_label)
+    ours = Ownership(store, managed_label)
     kept_ids, extra = set(), []
     for item in items:
         current, copies = _one_of(item.desired, listing.all_matches(item.desired), ours)
         current = store.with_contents(current)
+        current_labels = store.label_names(current)
         labels = item.desired.labels
         if labels is None:
             # No labels asked for: keep whatever the document carries, and mark it managed.
-            labels = tuple(label_names.get(i, f"#{i}") for i in (current or {}).get("labelIds") or ())
+            labels = current_labels
         if managed_label.casefold() not in {name.casefold() for name in labels}:
             labels += (managed_label,)
-        item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, label_names)
+        item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, current_labels)
         kept_ids.update(document["id"] for document in ([current] if current else []) + copies)
-        extra.extend(_delete_item(document, label_names) for document in copies)
-    purged = list(_purge_items(listing, label_names, ours, kept_ids)) if purge else []
+        extra.extend(_delete_item(store, document) for document in copies)
+    purged = list(_purge_items(store, listing, ours, kept_ids)) if purge else []
     return list(items) + extra + purged
 
 
@@ -162,16 +157,16 @@ def _one_of(desired, matches, ours):
     return keep, [doc for doc in matches if doc["id"] != keep["id"]]
 
 
-def _delete_item(document, label_names):
+def _delete_item(store, document):
     desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
                            intel_type=document.get("type"))
-    return SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
+    return SyncItem(desired, listed=False, change=plan_change(desired, document, store.label_names(document)))
 
 
-def _purge_items(listing, label_names, ours, kept_ids):
+def _purge_items(store, listing, ours, kept_ids):
     for document in listing.documents:
         if document["id"] not in kept_ids and ours(document):
-            yield _delete_item(document, label_names)
+            yield _delete_item(store, document)
 
 
 def apply_sync(store, items, parallel, check_mode, retries=0):

@@ -31,7 +31,7 @@ def seed(emulator, document, labels=()):
 
 def planned(store, desired):
     current = next(iter(store.list_intels(name=desired.display_name)), None)
-    return plan_change(desired, current, store.label_names_by_id())
+    return plan_change(desired, current, store.label_names(current))
 
 
 def writes(emulator):

@@ -1,7 +1,7 @@
 """A file whose exact bytes the server holds is described from the listing, not parsed (the warm path)."""
 
 import pytest
-from test_intel_plan import LABELS, openioc, present, server_copy, signal, yara
+from test_intel_plan import openioc, present, server_copy, signal, yara
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
@@ -54,11 +54,11 @@ def test_a_held_document_has_the_servers_identity_and_plans_unchanged_without_a_
     assert (document.type, document.name, document.intrinsic_id, document.md5) == \
         ("openioc", IOC.name, "server-side-id", IOC.md5)
     assert document.parsed is None
-    change = plan_change(present(document, labels=("managed-by-ansible",)), current, LABELS)
+    change = plan_change(present(document, labels=("managed-by-ansible",)), current, ("managed-by-ansible",))
     assert (change.action, change.changed) == (UNCHANGED, False)
     # A YARA description is not in the bytes: asking for another one still updates.
     rule = held(RULE, [server_copy(RULE)], yara_name="rule.yar")
-    assert plan_change(present(rule, description="new"), server_copy(RULE), LABELS).action == UPDATE
+    assert plan_change(present(rule, description="new"), server_copy(RULE)).action == UPDATE
 
 
 def test_read_entries_skips_the_parse_and_the_analysis_only_for_held_files(tmp_path):
