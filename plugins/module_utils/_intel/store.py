@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The server calls for intel documents and labels, in the shapes the server expects.
 
-Reads are used freely. The intel write methods are called only from _intel/apply.py (and the
-duplicate clean-up after a sync, _intel.sync.remove_concurrent_copies), the label ones from there and
-from _intel/labels.py; each of those skips them in check mode.
+Reads are used freely. The intel write methods are called only from _intel/apply.py, the label ones
+from there and from _intel/labels.py; each of those skips them in check mode. Labels go in and come
+out by name: label ids exist only between this store and the server.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from test_intel_plan import openioc, present, yara
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import read_entries
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.items import IntelItem
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import (
     CREATE,
     DELETE,
@@ -16,7 +17,6 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.sync import (
     SyncError,
-    SyncItem,
     apply_sync,
     plan_sync,
     summarize,
@@ -36,7 +36,7 @@ def actions(items):
 
 
 def plan(store, documents, purge=False):
-    return plan_sync(store, [SyncItem(present(document)) for document in documents], MANAGED, purge,
+    return plan_sync(store, [IntelItem({}, desired=present(document)) for document in documents], MANAGED, purge,
                      list(store.list_intels()))
 
 
@@ -48,7 +48,7 @@ def test_plan_creates_updates_keeps_and_purges_only_managed_documents(emulator, 
     wanted = [DOCS[0], DOCS[1], yara("new.yar")]
     items = plan(store, wanted, purge=True)
     assert actions(items) == [("DOC 0", UNCHANGED), ("DOC 1", UPDATE), ("new.yar", CREATE), ("DOC 2", DELETE)]
-    assert [item.listed for item in items] == [True, True, True, False]
+    assert [item.requested for item in items] == [True, True, True, False]
     assert actions(plan(store, wanted))[-1] == ("new.yar", CREATE)
 
 
