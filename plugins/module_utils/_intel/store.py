@@ -150,7 +150,7 @@ class IntelStore:
         return self.labels().get(name.casefold())
 
     def label_names(self, document):
-        """The names of the labels a server document carries: label ids never leave this store.
+        """The names of the labels a server document carries (the one place label ids become names).
 
         An id the label listing does not hold (a label deleted meanwhile) is named `#<id>`; detach_label
         takes every name given here back to its id.
