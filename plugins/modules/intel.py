@@ -228,7 +228,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.record
 
 def ensure_intel(module):
     params = module.params
-    item = read_entry(params, params["max_size"], state=params["state"], intel_id=params["id"])
+    options = {name: params[name] for name in DOCUMENT_OPTIONS}
+    item = read_entry(options, params["max_size"], state=params["state"], intel_id=params["id"])
     assess([item], params["applicability"] if params["state"] == "present" else "ignore")
     store = IntelStore(module.client)
     current = store.find_document(item.desired)

@@ -29,8 +29,9 @@ _OUTCOME = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DELETE
 class IntelItem:
     """One document: what the task asked, what was planned, and what happened."""
 
-    options: dict | None = None          # the task's options for it; None for a delete the plan added
-    content: bytes | None = None         # its bytes, once read
+    # The task's options for this document; None for a delete the plan added (a copy, a purged document).
+    options: dict | None = dataclasses.field(default=None, repr=False)
+    content: bytes | None = dataclasses.field(default=None, repr=False)  # its bytes, once read
     desired: DesiredIntel | None = None  # once read and validated
     report: dict | None = None           # applicability; None when ignored, and for deletes the plan added
     change: IntelChange | None = None    # once planned
