@@ -21,12 +21,13 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     DeadlineExceeded,
     ThreatResponseError,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import (
-    document_deployed,  # pylint: disable=unused-import  # forwarded: moved to _api.records
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import (  # pylint: disable=unused-import
+    document_deployed,  # forwarded: it moved to _api.records
     to_record,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import Deadline
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import parse_timestamp
+
 
 class DeploymentTimeout(ThreatResponseError):
     """The deployment had not finished when the wait ran out; `last_status` is the last status read."""
