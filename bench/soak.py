@@ -41,7 +41,7 @@ REPO = BENCH.parent
 SCRATCH = BENCH / "results"
 BIN = Path(sys.executable).parent
 MANAGED = "managed-by-ansible"
-# As plugins/module_utils/_platform/deployment.py: a deployment touches updatedAt just after stamping the document.
+# As plugins/module_utils/_api/records.py: a deployment touches updatedAt just after stamping the document.
 DEPLOYMENT_TOUCHES_UPDATED_AT = datetime.timedelta(seconds=2)
 # The collection's own rollout playbook (playbooks/rollout.yml), as users run it: purge, deploy and wait.
 PLAYBOOK = "tanium.threat_response.rollout"

@@ -209,18 +209,18 @@ diff:
     after: {state: present, name: APT18, md5: 9f3c..., size: 3120, revision: 2, labels: [APT]}
 """
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.apply import IntelApplier
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.apply import apply_items
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
-    applicability_reports,
     applicability_warnings,
-    desired_intel,
+    assess,
+    read_entry,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.options import (
     APPLICABILITY_OPTION,
     DOCUMENT_OPTIONS,
     MAX_SIZE_OPTION,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import CREATE, UPDATE, plan_change
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import plan_change
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import ThreatResponseModule
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
@@ -228,47 +228,29 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.record
 
 def ensure_intel(module):
     params = module.params
-    desired = desired_intel(params, params["max_size"], state=params["state"], intel_id=params["id"])
-    mode = params["applicability"] if params["state"] == "present" else "ignore"
-    (applicability,) = applicability_reports([desired], mode)
+    options = {name: params[name] for name in DOCUMENT_OPTIONS}
+    item = read_entry(options, params["max_size"], state=params["state"], intel_id=params["id"])
+    assess([item], params["applicability"] if params["state"] == "present" else "ignore")
     store = IntelStore(module.client)
-    current = store.find_document(desired)
-    needs_labels = desired.labels is not None or (current or {}).get("labelIds")
-    label_names = store.label_names_by_id() if needs_labels else {}
-    change = plan_change(desired, current, label_names)
-    for warning in applicability_warnings([(desired.document, applicability, change.action in (CREATE, UPDATE))]):
+    current = store.find_document(item.desired)
+    item.change = plan_change(item.desired, current, store.label_names(current))
+    for warning in applicability_warnings([item]):
         module.warn(warning)
-    applier = IntelApplier(store, module.check_mode, params["retries"])
-    document = applier.apply(change)
-    if change.action == CREATE and not module.check_mode:
-        document = _one_copy(module, store, applier, change, document)
-    if change.labels_to_attach and not module.check_mode:
-        label_names = store.label_names_by_id()
-    return intel_result(change, document, label_names, module._diff, module.check_mode, applicability)
+    for warning in apply_items(store, [item], 1, module.check_mode, params["retries"]):
+        module.warn(warning)
+    if item.error is not None:
+        raise item.error
+    return intel_result(item, store, module._diff, module.check_mode)
 
 
-def _one_copy(module, store, applier, change, document):
-    """Two tasks creating one document at once: the one that made the newer copy deletes it and
-    takes the older (with this task's labels), so both end with one document."""
-    older = applier.older_copy(change, document)
-    if older is None:
-        return document
-    store.delete_intel(document["id"])
-    module.warn(f"{change.name!r}: another task created it at the same time; kept document {older['id']} "
-                f"and deleted this task's copy {document['id']}")
-    return applier.apply(plan_change(change.desired, older, store.label_names_by_id()))
-
-
-def intel_result(change, document, label_names, diff, check_mode, applicability):
-    """The module result for one planned-and-applied (or, in check mode, predicted) change."""
-    result = dict(changed=change.changed, action=change.action, intel=None, applicability=applicability)
-    if document is not None:
-        record = to_record(document)
-        if check_mode:
-            record["labels"] = sorted(change.labels_after, key=str.casefold)
-        else:
-            record["labels"] = sorted((label_names.get(label_id, f"#{label_id}")
-                                       for label_id in document.get("labelIds") or ()), key=str.casefold)
+def intel_result(item, store, diff, check_mode):
+    """The module result for one planned-and-applied (or, in check mode, predicted) item."""
+    change = item.change
+    result = dict(changed=change.changed, action=change.action, intel=None, applicability=item.report)
+    if item.result is not None:
+        record = to_record(item.result)
+        labels = change.labels_after if check_mode else store.label_names(item.result)
+        record["labels"] = sorted(labels, key=str.casefold)
         result["intel"] = record
     if diff:
         header = change.name or ""

@@ -199,7 +199,7 @@ def list_matching(module):
     # islice stops before the generator asks the server for a page it does not need.
     intels = list(islice(matching, params["limit"]))
     if any("labelIds" not in intel for intel in intels):
-        store.fill_label_ids(intels, [label["id"] for label in store.labels().values()])
+        store.fill_label_ids(intels)
     return dict(changed=False, intels=[to_record(intel) for intel in intels])
 
 

@@ -131,9 +131,11 @@ extends_documentation_fragment:
   - tanium.threat_response.attributes
 notes:
   - Identity, change detection and updates follow the same rules as M(tanium.threat_response.intel).
-  - "Runs that overlap: after creating documents the task lists the server twice more (a concurrent
-    run's deletions can shift a paged listing); when another run created the same document at the same
-    moment, the run holding the newer copy deletes it, so one document per identity remains."
+  - "Runs that overlap: after creating documents the task lists the server again (twice when it created
+    several, as a concurrent run's deletions can shift a paged listing); when another run created the same
+    document, with the same content, at the same moment, the run holding the newer copy deletes it and
+    gives the older one its labels, so one document per identity remains. M(tanium.threat_response.intel)
+    follows the same rule."
   - "Copies of a document that this collection made itself (an interrupted or overlapping run) are
     resolved at the next run: the oldest is kept and the others deleted, and appear in RV(deleted).
     A copy it did not make (other content, without O(managed_label)) fails the task before any write,
@@ -308,8 +310,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api import
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.selection import files_under
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
-    applicability_reports,
     applicability_warnings,
+    assess,
     read_entries,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.options import (
@@ -318,10 +320,9 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel.opti
     MAX_SIZE_OPTION,
     PATH_OPTIONS,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import CREATE, UPDATE, HeldBytes
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import HeldBytes
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.sync import (
-    SyncItem,
     apply_sync,
     plan_sync,
     summarize,
@@ -342,13 +343,11 @@ def sync(module):
     # are), unless every document's findings are wanted: applicability `error` checks them all before
     # any request, `details: all` reports them all.
     every_finding = params["applicability"] == "error" or params["details"] == "all"
-    server = HeldBytes(store.list_intels if every_finding else store.listing_ahead())
-    desired = read_entries(entries, params["max_size"], params["labels"], held=None if every_finding else server)
-    reports = applicability_reports(desired, params["applicability"])
-    items = plan_sync(store, [SyncItem(*pair) for pair in zip(desired, reports)], params["managed_label"],
-                      params["purge"], server.documents)
-    for warning in applicability_warnings((item.desired.document, item.report, item.change.action in (CREATE, UPDATE))
-                                          for item in items if item.listed):
+    held = HeldBytes(store.list_intels if every_finding else store.listing_ahead())
+    items = read_entries(entries, params["max_size"], params["labels"], held=None if every_finding else held)
+    assess(items, params["applicability"])
+    items = plan_sync(store, items, params["managed_label"], params["purge"], held.documents)
+    for warning in applicability_warnings(items):
         module.warn(warning)
     for warning in apply_sync(store, items, params["parallel"], module.check_mode, params["retries"]):
         module.warn(warning)

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side resolution of `src` paths for the action plugins (intel, intel_sync, intel_check).
 
-Directories are expanded by the modules (module_utils/_intel/selection.py), which run on the controller.
+Directories are expanded later, on the controller too, by module_utils/_intel/selection.py (in the
+intel_sync module, and in intel_check's action plugin).
 """
 
 from __future__ import annotations

@@ -105,6 +105,16 @@ def test_labels_reach_exactly_the_given_set(emulator, run_playbook, workdir):
     assert methods == ["DELETE", "DELETE", "PUT"]  # detach Alpha, detach FIN4, attach Windows
 
 
+def test_a_failed_label_attach_names_the_label_as_the_task_does(emulator, run_playbook, workdir):
+    emulator.seed_intel((CORPUS / "yara" / "apt_hatman.yar").read_bytes(), filename="other.yar", labels=["APT"])
+    emulator.add_fault(method="PUT", path=r"/intels/\d+/labels$", status=500, times=None)
+    run = run_playbook([intel_task("upload", src=str(workdir / ONE_OF_EACH["yara"].name), labels=["apt"])])
+    assert run.rc != 0
+    message = run.task("upload")["msg"]
+    assert "the server does not know label 'apt' (it answers 500 for an unknown label)" in message
+    assert "label id" not in message
+
+
 def test_absent_twice_is_changed_then_ok(emulator, run_playbook, workdir):
     src = str(workdir / ONE_OF_EACH["stix"].name)
     run_playbook([intel_task("upload", src=src)])

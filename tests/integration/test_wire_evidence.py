@@ -104,7 +104,7 @@ def test_an_unknown_label_on_attach_is_reported_as_unknown(emulator, run_playboo
     emulator.add_fault(method="PUT", path=r"/intels/\d+/labels$", status=500, times=None)
     run = run_playbook([sync([APT18])])
     assert run.rc != 0
-    assert "the server does not know label id" in run.task("sync")["msg"]
+    assert "the server does not know label 'managed-by-ansible'" in run.task("sync")["msg"]
 
 
 def test_label_membership_comes_from_one_filtered_listing_per_label_in_play(emulator, run_playbook):

@@ -8,7 +8,6 @@ import itertools
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
-    ApiError,
     InvalidInput,
     ThreatResponseError,
 )
@@ -88,16 +87,8 @@ def _put_state_3x(client, alert_id, state, path):
     docs/wire-format.md#alert-state: 3.x clients disagree on the form, and one sends no body at
     all, so a server answering 200 is not taken at its word.
     """
-    if client.learned.get("alert_state_3x") != "bulk":
-        try:
-            client.put(path, json_body={"state": state})
-            client.learned["alert_state_3x"] = "per-id"
-        except ApiError as error:
-            if error.status not in (404, 405):
-                raise
-            client.learned["alert_state_3x"] = "bulk"
-    if client.learned["alert_state_3x"] == "bulk":
-        client.put(client.api_path(wire.ALERTS_BULK), json_body={"state": state, "id": [alert_id]})
+    client.variants.send("alert state (3.x)", lambda: client.put(path, json_body={"state": state}),
+                         lambda: client.put(client.api_path(wire.ALERTS_BULK), json_body={"state": state, "id": [alert_id]}))
     after = client.get(path)
     if not isinstance(after, dict) or after.get("state") != state:
         seen = after.get("state") if isinstance(after, dict) else None

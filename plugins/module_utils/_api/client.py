@@ -41,6 +41,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.failures import (
     describe_transport_failure,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.variants import WireVariants
 
 
 class ThreatResponseClient:
@@ -69,8 +70,8 @@ class ThreatResponseClient:
         self._login_lock = threading.Lock()
         # Per thread: the Deadline requests of this thread obey (see `within`), if any.
         self._local = threading.local()
-        # Wire variants found out during this run (e.g. which of two paths a server serves), by name.
-        self.learned = {}
+        # Which of two wire forms of a request this server serves, found out during this run.
+        self.variants = WireVariants()
         self._policy = RetryPolicy(retries)
         self.ca_path = ca_path
         # The environment is read once here, not on every request: the proxy for this server (HTTPS_PROXY,

@@ -32,9 +32,8 @@ INTEL_LABELS = "intels/{intel_id}/labels"
 INTEL_LABEL = "intels/{intel_id}/labels/{label_id}"
 LABELS = "labels"
 # UNKNOWN: no public client updates a label by path; one (Splunk's Detect connector) sends `PUT labels?id=`.
-# Label update tries the path form first and falls back to the query form on these statuses.
+# Label update tries the path form first and falls back to the query form on these statuses (_api/variants.py).
 LABEL = "labels/{label_id}"
-LABEL_UPDATE_BY_PATH, LABEL_UPDATE_BY_QUERY = "path", "query"
 MISSING_FORM_STATUSES = (404, 405)
 # An unknown label id on attach answers 500, not 404 (docs/wire-format.md#labels).
 UNKNOWN_LABEL_STATUS = 500

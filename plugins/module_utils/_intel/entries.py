@@ -1,6 +1,6 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""From module options to DesiredIntel: read and validate every document before anything is sent.
+"""From module options to IntelItems: read and validate every document before anything is sent.
 
 Shared by `intel` (one document) and `intel_sync` (a set), so both read entries, check applicability
 and warn about it the same way.
@@ -19,80 +19,92 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats.ap
     unknown_terms,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError, InvalidInput
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.items import IntelItem
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import DesiredIntel
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import upload_header_problem
 
 
-def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=(), held=None, content=None):
-    """A DesiredIntel from one entry's options; the document is read and validated here, before any write.
+def read_entry(options, max_size, state="present", intel_id=None):
+    """The IntelItem of one document's options (the `intel` module's), read and validated before any write."""
+    item = IntelItem(options)
+    describe(item, max_size, state=state, intel_id=intel_id)
+    return item
 
-    `content`: the entry's bytes when already read. `held` (an _intel.plan.HeldBytes): a document whose
-    exact bytes the server holds is described from the server instead of parsed; it is not uploaded again.
+
+def describe(item, max_size, state="present", intel_id=None, extra_labels=(), held=None):
+    """Give `item` its DesiredIntel, from its options; its bytes are read (unless they were) and validated.
+
+    `held` (an _intel.plan.HeldBytes): a document whose exact bytes the server holds is described from
+    the server instead of parsed; it is not uploaded again.
     """
+    options = item.options
     document = None
-    if entry.get("src") is not None or entry.get("content") is not None:
-        document = _describe(entry, _entry_bytes(entry, max_size) if content is None else content, max_size, held)
+    if options.get("src") is not None or options.get("content") is not None:
+        if item.content is None:
+            item.content = _entry_bytes(options, max_size)
+        document = _document(options, item.content, max_size, held)
     elif state == "present":
         raise InvalidInput("one of src or content is required when state is present")
-    labels = entry.get("labels")
+    labels = options.get("labels")
     if labels is not None or extra_labels:
         labels = tuple(labels or ()) + tuple(extra_labels)
-    description = entry.get("description")
+    description = options.get("description")
     if document is not None and document.type != "yara":
-        _check_declared(document, entry.get("name"), description)
+        _check_declared(document, options.get("name"), description)
         description = None
     if document is not None:
         problem = upload_header_problem(document, description)
         if problem:
             raise InvalidInput(f"{document.source}: {problem}")
-    return DesiredIntel(state=state, document=document, labels=labels, description=description,
-                        intel_id=intel_id, name=entry.get("name"), intel_type=_entry_type(entry))
+    item.desired = DesiredIntel(state=state, document=document, labels=labels, description=description,
+                                intel_id=intel_id, name=options.get("name"), intel_type=_entry_type(options))
 
 
 def read_entries(entries, max_size, common_labels, held=None):
-    """Every entry as a DesiredIntel, all validated before anything is written; all problems in one error.
+    """One IntelItem per entry, all validated before anything is written; all problems in one error.
 
     Every file is read first. When one is missing, unreadable or too big, `held` is not consulted and
-    every other file is parsed, so the one error names every problem. `held`: see desired_intel.
+    every other file is parsed, so the one error names every problem. `held`: see describe.
     """
-    contents, problems = [], []
-    for number, entry in enumerate(entries, start=1):
+    items = [IntelItem(entry) for entry in entries]
+    problems = []
+    for number, item in enumerate(items, start=1):
         try:
-            contents.append(_entry_bytes(entry, max_size))
+            item.content = _entry_bytes(item.options, max_size)
         except IntelFormatError as problem:
-            contents.append(None)
             problems.append((number, problem))
     held = None if problems else held
-    desired = []
-    for number, (entry, content) in enumerate(zip(entries, contents), start=1):
-        if content is None:
+    for number, item in enumerate(items, start=1):
+        if item.content is None:
             continue
         try:
-            item = desired_intel(entry, max_size, extra_labels=tuple(common_labels), held=held, content=content)
+            describe(item, max_size, extra_labels=tuple(common_labels), held=held)
             # Assessed now, so no more than one parse tree is held at a time (10,000 trees are ~250 MB).
-            document = assessed(item.document)
-            desired.append(item if document is item.document else dataclasses.replace(item, document=document))
+            document = assessed(item.desired.document)
+            if document is not item.desired.document:
+                item.desired = dataclasses.replace(item.desired, document=document)
         except (InvalidInput, IntelFormatError) as problem:
             problems.append((number, problem))
     if problems:
         raise InvalidInput(f"{len(problems)} of {len(entries)} documents are invalid, nothing was written: "
                            + "; ".join(f"document {number}: {problem}" for number, problem in sorted(problems)))
-    _refuse_repeated_identities(desired)
-    return desired
+    _refuse_repeated_identities(items)
+    return items
 
 
-def _refuse_repeated_identities(desired):
+def _refuse_repeated_identities(items):
     seen = {}
-    for item in desired:
-        key = (item.type, item.document.intrinsic_id or item.document.name)
-        if key in seen and item.type == "yara":
-            raise InvalidInput(f"{seen[key]} and {item.document.source} would both be the YARA document {key[1]!r}: "
+    for desired in (item.desired for item in items):
+        document = desired.document
+        key = (desired.type, document.intrinsic_id or document.name)
+        if key in seen and desired.type == "yara":
+            raise InvalidInput(f"{seen[key]} and {document.source} would both be the YARA document {key[1]!r}: "
                                "a YARA document's name and identity is its upload file name; give one of them "
                                "its own name (a `documents` entry with `src` and `name`), or leave one out")
         if key in seen:
-            raise InvalidInput(f"{seen[key]} and {item.document.source} are the same {item.type} document "
+            raise InvalidInput(f"{seen[key]} and {document.source} are the same {desired.type} document "
                                f"(identity {key[1]!r}); list it once")
-        seen[key] = item.document.source
+        seen[key] = document.source
 
 
 def _entry_bytes(entry, max_size):
@@ -106,7 +118,7 @@ def _entry_type(entry):
     return entry.get("type") if entry.get("type") not in (None, "auto") else None
 
 
-def _describe(entry, raw, max_size, held):
+def _document(entry, raw, max_size, held):
     src = entry.get("src")
     source = src if src is not None else "content"
     intel_type = _entry_type(entry)
@@ -128,36 +140,37 @@ def _check_declared(document, name, description):
                 f"{document.type} document declares ({declared!r}); change it in the document instead")
 
 
-def applicability_reports(desired_set, mode):
-    """The applicability report of each document (None without one), checked before any write.
+def assess(items, mode):
+    """Give each item its applicability report (None without a document), checked before any write.
 
     `error`: documents with terms Threat Response may not evaluate fail the task, nothing written;
     `ignore`: no analysis at all. Warnings come later, once the plan says which documents change.
     """
     if mode == "ignore":
-        return [None] * len(desired_set)
-    reports = [applicability_report(item.document) if item.document is not None else None for item in desired_set]
+        return
+    for item in items:
+        document = item.desired.document
+        item.report = applicability_report(document) if document is not None else None
     if mode == "error":
-        problems = [applicability_warning(item.document, report) for item, report in zip(desired_set, reports)
-                    if report is not None and unknown_terms(report)]
+        problems = [applicability_warning(item.desired.document, item.report) for item in items
+                    if item.report is not None and unknown_terms(item.report)]
         if problems:
             raise InvalidInput("applicability is error and Threat Response may not evaluate every term, so "
                                "nothing was written: " + "; ".join(problems))
-    return reports
 
 
-def applicability_warnings(assessed):
-    """Warnings for (document, report, written) triples: one per document this run writes, one line for the rest.
+def applicability_warnings(items):
+    """Warnings for the planned items the task asked for: one per document this run uploads, one line for the rest.
 
     A document that stays unchanged was warned about when it was uploaded; repeating that every run
     buries what is new, so those only count in one summary line.
     """
     warnings, quiet = [], 0
-    for document, report, written in assessed:
-        if report is None or not unknown_terms(report):
+    for item in items:
+        if not item.requested or item.report is None or not unknown_terms(item.report):
             continue
-        if written:
-            warnings.append(applicability_warning(document, report))
+        if item.uploads:
+            warnings.append(applicability_warning(item.desired.document, item.report))
         else:
             quiet += 1
     if quiet:

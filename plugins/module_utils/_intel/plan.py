@@ -56,8 +56,8 @@ class IntelChange:
     desired: DesiredIntel
     current: dict | None = None
     upload: formats.IntelDocument | None = None
-    labels_to_attach: tuple = ()          # label names (created on the server if missing)
-    labels_to_detach: tuple = ()          # label ids
+    labels_to_attach: tuple = ()          # label names, as the task gives them (created on the server if missing)
+    labels_to_detach: tuple = ()          # label names, as the server spells them
     current_labels: tuple = ()            # label names the server document carries now
 
     @property
@@ -146,16 +146,15 @@ def same_content(desired, server_doc):
     return not _content_differs(desired, server_doc, upload)
 
 
-def plan_change(desired, current, label_names):
+def plan_change(desired, current, current_labels=()):
     """The change that makes `current` (a server document or None) what `desired` asks for.
 
-    `label_names` maps label ids to names, for the labels the server document carries.
+    `current_labels`: the names of the labels the server document carries (IntelStore.label_names).
     """
-    current_ids = tuple((current or {}).get("labelIds") or ())
-    current_labels = tuple(label_names.get(label_id, f"#{label_id}") for label_id in current_ids)
+    current_labels = tuple(current_labels)
     if desired.state == "absent":
         return IntelChange(DELETE if current else ABSENT, desired, current, current_labels=current_labels)
-    attach, detach = _label_changes(desired.labels, current_ids, current_labels)
+    attach, detach = _label_changes(desired.labels, current_labels)
     if current is None:
         return IntelChange(CREATE, desired, None, desired.document, attach, (), ())
     upload = desired.document
@@ -176,15 +175,15 @@ def _content_differs(desired, current, upload):
     return differs
 
 
-def _label_changes(wanted, current_ids, current_names):
-    """(names to attach, ids to detach) to turn the current labels into exactly `wanted`."""
+def _label_changes(wanted, current):
+    """(names to attach, names to detach) to turn the current labels into exactly `wanted` (names compare
+    case-insensitively, as the console treats them)."""
     if wanted is None:
         return (), ()
     wanted_folded = {name.casefold() for name in wanted}
-    have_folded = {name.casefold() for name in current_names}
+    have_folded = {name.casefold() for name in current}
     attach = tuple(sorted({name for name in wanted if name.casefold() not in have_folded}, key=str.casefold))
-    detach = tuple(sorted(label_id for label_id, name in zip(current_ids, current_names)
-                          if name.casefold() not in wanted_folded))
+    detach = tuple(sorted({name for name in current if name.casefold() not in wanted_folded}, key=str.casefold))
     return attach, detach
 
 

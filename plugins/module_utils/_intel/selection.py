@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which files a directory contributes (the `patterns`/`excludes` options of intel_check and intel_sync).
 
-Expanded in the module, which runs on the controller: handing it 10,000 paths through its arguments
-would cost more than reading the directory (bench/README.md).
+Expanded where the files are read, on the controller (the intel_sync module, intel_check's action
+plugin): handing a module 10,000 paths through its arguments would cost more than reading the directory
+(bench/README.md).
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The server calls for intel documents and labels, in the shapes the server expects.
 
-Reads are used freely. The intel write methods are called only from _intel/apply.py (and the
-duplicate clean-up after a sync, _intel.sync.remove_concurrent_copies), the label ones from there and
-from _intel/labels.py; each of those skips them in check mode.
+Reads are used freely. The intel write methods are called only from _intel/apply.py, the label ones
+from there and from _intel/labels.py; each of those skips them in check mode. Labels go in and come
+out by name: label ids exist only between this store and the server.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ class IntelStore:
         self.client = client
         self.source_name = source_name
         self.parallel = parallel  # listing pages read at a time
-        self._labels = None
+        self._labels = None          # casefolded name -> label, as listed (and created) in this run
+        self._label_names = None     # label id -> name
+        self._named = {}             # every name label_names gave -> its label id
         self._labels_lock = threading.RLock()
         self._source_ids = None
-        self._label_update_form = None  # the label update path that worked in this run
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -117,8 +118,9 @@ class IntelStore:
         pool.shutdown(wait=False)
         return reading.result
 
-    def fill_label_ids(self, documents, label_ids):
-        """Give listed documents that lack `labelIds` (4.x may leave it out) their labels among `label_ids`.
+    def fill_label_ids(self, documents, names=None):
+        """Give listed documents that lack `labelIds` (4.x may leave it out) their labels among `names`
+        (None: every label).
 
         One `labelId`-filtered listing per label in play, never a request per document; labels not in
         play stay unknown, which is all a set needs to decide membership, purge and label changes.
@@ -126,8 +128,11 @@ class IntelStore:
         lacking = [document for document in documents if "labelIds" not in document]
         if not lacking:
             return
+        labels = self.labels()
+        in_play = labels.values() if names is None else (labels[name.casefold()] for name in names
+                                                         if name.casefold() in labels)
         members = {label_id: {document["id"] for document in self.list_intels(label_id=label_id)}
-                   for label_id in sorted(set(label_ids))}
+                   for label_id in sorted({label["id"] for label in in_play})}
         for document in lacking:
             document["labelIds"] = [label_id for label_id, ids in members.items() if document["id"] in ids]
 
@@ -135,16 +140,29 @@ class IntelStore:
         """All labels, read once per store: {casefolded name: label}. One GET unless the page was full."""
         with self._labels_lock:
             if self._labels is None:
-                listing = self.client.paginate(self.client.api_path(wire.LABELS), short_page_ends=True)
+                listing = list(self.client.paginate(self.client.api_path(wire.LABELS), short_page_ends=True))
                 self._labels = {str(label.get("name", "")).casefold(): label for label in listing}
+                self._label_names = {label["id"]: label.get("name") for label in listing}
             return self._labels
 
     def find_label(self, name):
         """The label with that name (case-insensitive, as the console treats names), or None."""
         return self.labels().get(name.casefold())
 
-    def label_names_by_id(self):
-        return {label["id"]: label["name"] for label in self.labels().values()}
+    def label_names(self, document):
+        """The names of the labels a server document carries (the one place label ids become names).
+
+        An id the label listing does not hold (a label deleted meanwhile) is named `#<id>`; detach_label
+        takes every name given here back to its id.
+        """
+        label_ids = (document or {}).get("labelIds") or ()
+        if not label_ids:
+            return ()
+        with self._labels_lock:
+            self.labels()
+            names = tuple(self._label_names.get(label_id) or f"#{label_id}" for label_id in label_ids)
+            self._named.update(zip(names, label_ids))
+        return names
 
     def own_source_ids(self, create=False):
         """Ids of this store's source (several if concurrent runs each created one); creates it if asked."""
@@ -188,32 +206,45 @@ class IntelStore:
         except NotFoundError:
             pass
 
-    def attach_label(self, intel_id, label_id):
-        """Attach one label; returns the document's label ids afterwards."""
-        path = self.client.api_path(wire.INTEL_LABELS, intel_id=intel_id)
+    def attach_label(self, document, name):
+        """`document` with the label `name` attached, the label created first if the server has none of that name.
+
+        `name` is the task's spelling, and what an error says.
+        """
+        label_id = self._label_id_creating(name)
+        path = self.client.api_path(wire.INTEL_LABELS, intel_id=document["id"])
         try:
-            return _label_ids(self.client.put(path, json_body={"id": label_id}))
+            answer = self.client.put(path, json_body={"id": label_id})
         except ApiError as error:
             if error.status != wire.UNKNOWN_LABEL_STATUS:
                 raise
             raise ApiError(error.method, error.path, error.status,
-                           f"the server does not know label id {label_id} (it answers {error.status} for an "
-                           "unknown label): it was probably deleted while this task ran; run the task again") from None
+                           f"the server does not know label {name!r} (it answers {error.status} for an unknown "
+                           "label): it was probably deleted while this task ran; run the task again") from None
+        label_ids = _label_ids(answer) if answer is not None else [*(document.get("labelIds") or ()), label_id]
+        return dict(document, labelIds=sorted(label_ids))
 
-    def detach_label(self, intel_id, label_id):
-        path = self.client.api_path(wire.INTEL_LABEL, intel_id=intel_id, label_id=label_id)
+    def detach_label(self, document, name):
+        """`document` without the label `name`, one of its label_names."""
+        with self._labels_lock:
+            label_id = self._named[name]
+        path = self.client.api_path(wire.INTEL_LABEL, intel_id=document["id"], label_id=label_id)
         try:
-            return _label_ids(self.client.delete(path))
+            answer = self.client.delete(path)
         except NotFoundError:
-            return None
+            answer = None
+        label_ids = (_label_ids(answer) if answer is not None
+                     else [known for known in document.get("labelIds") or () if known != label_id])
+        return dict(document, labelIds=sorted(label_ids))
 
-    def ensure_label(self, name):
+    def _label_id_creating(self, name):
         """The id of the label with that name, creating the label if it does not exist yet."""
         with self._labels_lock:
             existing = self.labels().get(name.casefold())
             if existing is None:
                 existing = self.create_label(name, "")
                 self._labels[name.casefold()] = existing
+                self._label_names[existing["id"]] = existing.get("name", name)
         return existing["id"]
 
     def create_label(self, name, description):
@@ -234,28 +265,16 @@ class IntelStore:
     def _fresh_label(self, name):
         """The label named `name` from a new listing: the cached one predates the create."""
         with self._labels_lock:
-            self._labels = None
+            self._labels = self._label_names = None
             return self.find_label(name)
 
     def update_label(self, label_id, fields):
-        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md#labels); the form that worked is kept."""
-        if self._label_update_form is None:
-            try:
-                answer = self._put_label(wire.LABEL_UPDATE_BY_PATH, label_id, fields)
-            except ApiError as error:
-                if error.status not in wire.MISSING_FORM_STATUSES:
-                    raise
-                self._label_update_form = wire.LABEL_UPDATE_BY_QUERY
-            else:
-                self._label_update_form = wire.LABEL_UPDATE_BY_PATH
-                return answer
-        return self._put_label(self._label_update_form, label_id, fields)
-
-    def _put_label(self, form, label_id, fields):
-        if form == wire.LABEL_UPDATE_BY_QUERY:
-            return self.client.request("PUT", self.client.api_path(wire.LABELS), params={"id": label_id},
-                                       json_body=fields)
-        return self.client.put(self.client.api_path(wire.LABEL, label_id=label_id), json_body=fields)
+        """`PUT labels/{id}`, else `PUT labels?id=` (docs/wire-format.md#labels), as this server serves."""
+        return self.client.variants.send(
+            "label update",
+            lambda: self.client.put(self.client.api_path(wire.LABEL, label_id=label_id), json_body=fields),
+            lambda: self.client.request("PUT", self.client.api_path(wire.LABELS), params={"id": label_id},
+                                        json_body=fields))
 
     def delete_label(self, label_id):
         try:

@@ -2,25 +2,20 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A whole set of documents in one pass: list the server once, plan, apply in parallel, report.
 
-Each document is one SyncItem from its entry to its result. Uses the identity rules (_intel.plan) and
-the writes (_intel.apply) of the `intel` module; what it adds is the set: one listing, purge of
-managed documents, bounded parallel writes, and a check after applying that no concurrent run left
-a duplicate.
+Each document is one IntelItem (_intel.items), as in the `intel` module, with the same identity rules
+(_intel.plan) and writes (_intel.apply); what this adds is the set: one listing, copies this
+collection made resolved, purge of managed documents, and the set's result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._formats.applicability import summary_line
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform.deployment import document_deployed
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import document_deployed
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.apply import IntelApplier, map_parallel
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.apply import apply_items
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.items import IntelItem
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import (
-    CREATE,
-    DELETE,
-    UNCHANGED,
-    UPDATE,
     DesiredIntel,
     DuplicateIntelError,
     IdentityIndex,
@@ -29,48 +24,6 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan
 )
 
 OUTCOMES = ("created", "updated", "unchanged", "deleted")
-_OUTCOME = {CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged", DELETE: "deleted"}
-
-
-@dataclasses.dataclass
-class SyncItem:
-    """One document of the set: what was asked, what was planned, and what happened."""
-
-    desired: DesiredIntel
-    report: dict | None = None          # applicability; None when ignored, and for purge deletions
-    listed: bool = True                  # False: a managed document purge deletes
-    change: object = None                # the IntelChange, once planned
-    result: dict | None = None           # the server document afterwards (check mode: as predicted)
-    error: ThreatResponseError | None = None
-
-    @property
-    def name(self):
-        return self.change.name
-
-    @property
-    def outcome(self):
-        """created / updated / unchanged / deleted (a label-only change counts as updated)."""
-        if self.change.action == UNCHANGED and self.change.changed:
-            return "updated"
-        return _OUTCOME.get(self.change.action)
-
-    @property
-    def written(self):
-        return self.error is None and self.change.changed
-
-    def brief(self):
-        document = self.result or self.change.current or {}
-        return dict(name=self.name, id=document.get("id"), type=document.get("type") or self.desired.type)
-
-    def entry(self):
-        """Everything about this document: name, id, type, source, action and applicability."""
-        entry = dict(self.brief(), action=self.change.action, applicability=self.report,
-                     source=self.desired.document.source if self.desired.document is not None else None)
-        if self.report and self.report["findings"]:
-            entry["applicability_summary"] = summary_line(self.name, self.report)
-        if self.error is not None:
-            entry["error"] = str(self.error)
-        return entry
 
 
 class SyncError(ThreatResponseError):
@@ -85,14 +38,13 @@ class Ownership:
     """Whether a server document is this task's: it carries the managed label, or it was created through
     the task's source (so a document created but not yet labelled, by a killed run, is still this task's)."""
 
-    def __init__(self, store, managed_ids, managed_label):
+    def __init__(self, store, managed_label):
         self.store = store
-        self.managed_ids = managed_ids
         self.managed_label = managed_label
         self._source_ids = None
 
     def labelled(self, document):
-        return bool(self.managed_ids & set(document.get("labelIds") or ()))
+        return self.managed_label.casefold() in {name.casefold() for name in self.store.label_names(document)}
 
     def __call__(self, document):
         if self.labelled(document):
@@ -111,38 +63,36 @@ class Ownership:
 
 
 def plan_sync(store, items, managed_label, purge, documents):
-    """Plan every item, then add a delete item per managed document no longer listed; returns all items.
+    """Plan every item, then add a delete item per managed document the task no longer asks for; returns all items.
 
     `documents`: the server's listing (store.list_intels()), read once per run. Copies of a document
-    that this collection made (interrupted or overlapping runs) are resolved: the oldest is kept and a
-    delete item is added for each other copy.
+    that this collection made (interrupted or overlapping runs) are resolved: one is kept (the labelled
+    one, the oldest of those) and a delete item is added for each other copy.
     """
-    label_names = store.label_names_by_id()
-    by_name = {name.casefold(): label_id for label_id, name in label_names.items()}
-    managed_ids = {label_id for label_id, name in label_names.items() if name.casefold() == managed_label.casefold()}
-    in_play = managed_ids | {by_name[name.casefold()] for item in items for name in item.desired.labels or ()
-                             if name.casefold() in by_name}
-    store.fill_label_ids(documents, in_play)
+    # Every set names labels (the managed one at least): read them now, before the parallel writes.
+    store.labels()
+    store.fill_label_ids(documents, {managed_label, *(name for item in items for name in item.desired.labels or ())})
     listing = IdentityIndex(documents)
-    ours = Ownership(store, managed_ids, managed_label)
+    ours = Ownership(store, managed_label)
     kept_ids, extra = set(), []
     for item in items:
-        current, copies = _one_of(item.desired, listing.all_matches(item.desired), ours)
+        current, copies = _kept_and_copies(item.desired, listing.all_matches(item.desired), ours)
         current = store.with_contents(current)
+        current_labels = store.label_names(current)
         labels = item.desired.labels
         if labels is None:
             # No labels asked for: keep whatever the document carries, and mark it managed.
-            labels = tuple(label_names.get(i, f"#{i}") for i in (current or {}).get("labelIds") or ())
+            labels = current_labels
         if managed_label.casefold() not in {name.casefold() for name in labels}:
             labels += (managed_label,)
-        item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, label_names)
+        item.change = plan_change(dataclasses.replace(item.desired, labels=labels), current, current_labels)
         kept_ids.update(document["id"] for document in ([current] if current else []) + copies)
-        extra.extend(_delete_item(document, label_names) for document in copies)
-    purged = list(_purge_items(listing, label_names, ours, kept_ids)) if purge else []
+        extra.extend(_delete_item(store, document) for document in copies)
+    purged = list(_purge_items(store, listing, ours, kept_ids)) if purge else []
     return list(items) + extra + purged
 
 
-def _one_of(desired, matches, ours):
+def _kept_and_copies(desired, matches, ours):
     """(the document to keep, the copies to delete) among the server documents that are `desired`.
 
     Copies are resolved only when each is this collection's: it carries the managed label, came from
@@ -162,36 +112,22 @@ def _one_of(desired, matches, ours):
     return keep, [doc for doc in matches if doc["id"] != keep["id"]]
 
 
-def _delete_item(document, label_names):
+def _delete_item(store, document):
     desired = DesiredIntel(state="absent", intel_id=document["id"], name=document.get("name"),
                            intel_type=document.get("type"))
-    return SyncItem(desired, listed=False, change=plan_change(desired, document, label_names))
+    return IntelItem(desired=desired, change=plan_change(desired, document, store.label_names(document)))
 
 
-def _purge_items(listing, label_names, ours, kept_ids):
+def _purge_items(store, listing, ours, kept_ids):
     for document in listing.documents:
         if document["id"] not in kept_ids and ours(document):
-            yield _delete_item(document, label_names)
+            yield _delete_item(store, document)
 
 
 def apply_sync(store, items, parallel, check_mode, retries=0):
-    """Apply the planned items, at most `parallel` at a time, filling in each one's result or error.
-
-    Afterwards the documents this run created are checked for copies a concurrent run created too,
-    also when some writes failed. `retries`: how often a create whose outcome is unknown is looked up
-    and sent again. Returns warnings about what that removed; raises SyncError naming
-    the items that failed.
-    """
-    applier = IntelApplier(store, check_mode, retries)
-
-    def attempt(item):
-        try:
-            item.result = applier.apply(item.change)
-        except ThreatResponseError as error:
-            item.error = error
-
-    map_parallel(attempt, items, parallel)
-    warnings = [] if check_mode else remove_concurrent_copies(store, items)
+    """Apply the planned items (_intel.apply.apply_items); returns its warnings, and raises SyncError
+    naming the items that failed, with what was written before and beside them."""
+    warnings = apply_items(store, items, parallel, check_mode, retries)
     failed = [item for item in items if item.error is not None]
     if failed:
         details = "; ".join(f"{item.name!r} ({item.change.action}): {item.error}" for item in failed)
@@ -204,40 +140,12 @@ def apply_sync(store, items, parallel, check_mode, retries=0):
     return warnings
 
 
-def remove_concurrent_copies(store, items):
-    """After creating, make sure no concurrent run created the same document too.
-
-    When two documents share an identity, the run that created the newer one deletes its own copy, so
-    both runs end with the older one. Returns warnings about what was removed.
-    """
-    created = [item for item in items if item.change.action == CREATE and item.result]
-    if not created:
-        return []
-    # Two listings, merged: a concurrent run deleting its copies while this one pages shifts the
-    # offsets, so one listing can miss a document; a document missed by both is very unlikely.
-    listed = {document["id"]: document for listing_pass in range(2) for document in store.list_intels()}
-    listing = IdentityIndex(list(listed.values()))
-    warnings = []
-    for item in created:
-        own_id = item.result["id"]
-        older = sorted((document for document in listing.all_matches(item.change.desired) if document["id"] < own_id),
-                       key=lambda document: document["id"])
-        # The merged listing may hold a copy deleted meanwhile: keep this run's copy unless one surely exists.
-        kept = next((found for found in (store.get_intel(document["id"]) for document in older) if found), None)
-        if kept is not None:
-            store.delete_intel(own_id)
-            warnings.append(f"{item.name!r}: another run created it at the same time; kept document "
-                            f"{kept['id']} and deleted this run's copy {own_id}")
-            item.result = dict(kept)
-    return warnings
-
-
 def summarize(items, details="changed"):
     """The result's summary: full detail for what changed, counts and names for the unchanged.
 
     created/updated/deleted: lists of {name, id, type}; unchanged: names; counts: one number per
-    outcome. `documents` holds the full entry (source, action, applicability) of each listed document
-    that changed, or with details "all" of every listed document.
+    outcome. `documents` holds the full entry (source, action, applicability) of each requested document
+    that changed, or with details "all" of every requested document.
     """
     summary = {outcome: [] for outcome in OUTCOMES}
     documents = []
@@ -247,7 +155,7 @@ def summarize(items, details="changed"):
             summary["unchanged"].append(item.name)
         elif outcome is not None:
             summary[outcome].append(item.brief())
-        if item.listed and (details == "all" or outcome not in ("unchanged", None)):
+        if item.requested and (details == "all" or outcome not in ("unchanged", None)):
             documents.append(item.entry())
     summary["counts"] = {outcome: len(summary[outcome]) for outcome in OUTCOMES}
     summary["documents"] = documents
@@ -256,16 +164,16 @@ def summarize(items, details="changed"):
 
 
 def undeployed(items):
-    """How many listed documents are not in the deployed package: written now, or changed after the last
+    """How many requested documents are not in the deployed package: written now, or changed after the last
     deployment as the server tells (so a deployment that failed in an earlier run is not forgotten).
 
     None when the server does not say (3.x has no lastDeploymentTimestamp) and nothing was written.
     """
     count, known = 0, True
     for item in items:
-        if not item.listed:
+        if not item.requested:
             continue
-        if item.written and item.change.action in (CREATE, UPDATE):
+        if item.written and item.uploads:
             count += 1
             continue
         deployed = document_deployed(item.result or item.change.current or {})

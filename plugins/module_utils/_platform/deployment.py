@@ -5,13 +5,13 @@
 INFERRED (docs/wire-format.md#deployment-finished): no public source says how a client can tell
 that a deployment has finished, or when one document counts as deployed. The wait polls the task
 the deploy answer names (`TaskWatch`, the way public clients wait for other tasks) and falls back
-to the status rule `deployment_finished` when the task cannot be read; `document_deployed` is a
-guess too. They live only here, so one edit changes them for every module and role.
+to the status rule `deployment_finished` when the task cannot be read. They live only here, so one
+edit changes them for every module and role; `document_deployed`, a guess too, lives with the intel
+record in _api/records.py (the intel room uses it as well).
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import time
 
@@ -21,14 +21,12 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     DeadlineExceeded,
     ThreatResponseError,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import (  # pylint: disable=unused-import
+    document_deployed,  # forwarded: it moved to _api.records
+    to_record,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import Deadline
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import parse_timestamp
-
-# INFERRED: deploying touches a document's updatedAt just after stamping lastDeploymentTimestamp
-# (23 ms later in the one public sample), so a document edited within this margin after its last
-# deployment is taken for deployed.
-DEPLOYMENT_TOUCHES_UPDATED_AT = datetime.timedelta(seconds=2)
 
 
 class DeploymentTimeout(ThreatResponseError):
@@ -76,20 +74,6 @@ def deployment_finished(before, now, requested_at):
     modified_before = parse_timestamp(before.get("modifiedAt"))
     return (modified is not None and modified > requested_at
             and (modified_before is None or modified > modified_before))
-
-
-def document_deployed(intel):
-    """Whether one intel document is in the deployed package: True, False, or None when unknown.
-
-    Only the 4.x family returns lastDeploymentTimestamp; without it the answer is unknown.
-    """
-    if "lastDeploymentTimestamp" not in intel:
-        return None
-    deployed_at = parse_timestamp(intel.get("lastDeploymentTimestamp"))
-    if deployed_at is None:
-        return False
-    updated_at = parse_timestamp(intel.get("updatedAt"))
-    return updated_at is None or updated_at <= deployed_at + DEPLOYMENT_TOUCHES_UPDATED_AT
 
 
 def status_record(status):

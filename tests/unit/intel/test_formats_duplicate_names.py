@@ -23,8 +23,8 @@ def test_two_yara_files_with_one_file_name_are_named_with_the_way_out(tmp_path):
         "is its upload file name; give one of them its own name (a `documents` entry with `src` and `name`), "
         "or leave one out")
     # The way out the message offers works: a name per entry.
-    desired = read_entries([{"src": str(first)}, {"src": str(second), "name": "hatman-all-yara.yar"}], 10485760, [])
-    assert [item.document.name for item in desired] == ["all-yara.yar", "hatman-all-yara.yar"]
+    items = read_entries([{"src": str(first)}, {"src": str(second), "name": "hatman-all-yara.yar"}], 10485760, [])
+    assert [item.desired.document.name for item in items] == ["all-yara.yar", "hatman-all-yara.yar"]
 
 
 def test_the_same_openioc_document_twice_names_both_paths(tmp_path):

@@ -31,7 +31,7 @@ def seed(emulator, document, labels=()):
 
 def planned(store, desired):
     current = next(iter(store.list_intels(name=desired.display_name)), None)
-    return plan_change(desired, current, store.label_names_by_id())
+    return plan_change(desired, current, store.label_names(current))
 
 
 def writes(emulator):
@@ -115,14 +115,3 @@ def test_every_retry_of_a_create_looks_first_up_to_retries(emulator, store, retr
     attempts = min(retries, faults) + 1 if succeeds else retries + 1
     assert sent == ["POST"] + ["GET", "POST"] * (attempts - 1)
     assert len(emulator.intels()) == (1 if succeeds else 0)
-
-
-def test_after_a_create_an_older_identical_copy_from_a_concurrent_task_is_found(emulator, store):
-    change = planned(store, present(IOC))
-    applier = IntelApplier(store, False)
-    earlier = seed(emulator, IOC)  # another task, between this one's lookup and its create
-    document = applier.apply(change)
-    assert applier.older_copy(change, document)["id"] == earlier["id"]
-    assert applier.older_copy(change, earlier) is None
-    other = planned(store, present(yara("solo.yar")))
-    assert applier.older_copy(other, applier.apply(other)) is None

@@ -1,11 +1,11 @@
 """A file whose exact bytes the server holds is described from the listing, not parsed (the warm path)."""
 
 import pytest
-from test_intel_plan import LABELS, openioc, present, server_copy, signal, yara
+from test_intel_plan import openioc, present, server_copy, signal, yara
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import (
-    applicability_reports,
+    assess,
     read_entries,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import (
@@ -42,8 +42,9 @@ def test_held_only_when_one_server_document_holds_the_bytes_as_this_entry(
 def test_a_yara_file_is_held_under_its_name_option_else_its_file_name(tmp_path):
     (tmp_path / "x.yar").write_bytes(RULE.content)
     listing = [server_copy(RULE)]
-    as_named, as_file = read_entries([{"src": str(tmp_path / "x.yar"), "name": "rule.yar"},
-                                      {"src": str(tmp_path / "x.yar")}], 10485760, [], held=HeldBytes(lambda: listing))
+    as_named, as_file = (item.desired for item in read_entries(
+        [{"src": str(tmp_path / "x.yar"), "name": "rule.yar"}, {"src": str(tmp_path / "x.yar")}], 10485760, [],
+        held=HeldBytes(lambda: listing)))
     assert (as_named.document.name, as_named.document.parsed) == ("rule.yar", None)
     assert (as_file.document.name, as_file.document.parsed is None) == ("x.yar", False)
 
@@ -54,11 +55,11 @@ def test_a_held_document_has_the_servers_identity_and_plans_unchanged_without_a_
     assert (document.type, document.name, document.intrinsic_id, document.md5) == \
         ("openioc", IOC.name, "server-side-id", IOC.md5)
     assert document.parsed is None
-    change = plan_change(present(document, labels=("managed-by-ansible",)), current, LABELS)
+    change = plan_change(present(document, labels=("managed-by-ansible",)), current, ("managed-by-ansible",))
     assert (change.action, change.changed) == (UNCHANGED, False)
     # A YARA description is not in the bytes: asking for another one still updates.
     rule = held(RULE, [server_copy(RULE)], yara_name="rule.yar")
-    assert plan_change(present(rule, description="new"), server_copy(RULE), LABELS).action == UPDATE
+    assert plan_change(present(rule, description="new"), server_copy(RULE)).action == UPDATE
 
 
 def test_read_entries_skips_the_parse_and_the_analysis_only_for_held_files(tmp_path):
@@ -66,11 +67,11 @@ def test_read_entries_skips_the_parse_and_the_analysis_only_for_held_files(tmp_p
     (tmp_path / "held.ioc").write_bytes(unknown_term)
     (tmp_path / "new.ioc").write_bytes(unknown_term.replace(b"ODD", b"NEW").replace(b'"odd"', b'"new"'))
     entries = [{"src": str(tmp_path / "held.ioc")}, {"src": str(tmp_path / "new.ioc")}]
-    listing = [server_copy(read_entries(entries[:1], 10485760, [])[0].document)]
-    desired = read_entries(entries, 10485760, [], held=HeldBytes(lambda: listing))
-    assert [item.document.name for item in desired] == ["ODD", "NEW"]
-    reports = applicability_reports(desired, "warn")
-    assert reports[0] is None and reports[1]["unknown"] == 1
+    listing = [server_copy(read_entries(entries[:1], 10485760, [])[0].desired.document)]
+    items = read_entries(entries, 10485760, [], held=HeldBytes(lambda: listing))
+    assert [item.desired.document.name for item in items] == ["ODD", "NEW"]
+    assess(items, "warn")
+    assert items[0].report is None and items[1].report["unknown"] == 1
 
 
 def test_held_files_still_refuse_two_entries_of_one_identity(tmp_path):

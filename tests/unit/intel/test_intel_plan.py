@@ -8,7 +8,6 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats.do
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel import plan
 
 IOC_NS = 'xmlns="http://schemas.mandiant.com/2010/ioc"'
-LABELS = {1: "managed-by-ansible", 2: "Team", 3: "old"}
 
 
 def openioc(ioc_id="ioc-1", name="APT ONE", md5="0" * 32):
@@ -85,61 +84,56 @@ def test_one_or_no_match_is_the_document_or_none():
 EDITED = openioc(md5="f" * 32)
 SIGNAL = signal()
 PLAN_CASES = [
-    # (case, desired, current, action, names to attach, ids to detach)
-    ("not on the server", present(IOC, labels=("Team",)), None, plan.CREATE, ("Team",), ()),
-    ("same bytes, same labels", present(IOC, labels=("Team",)), server_copy(IOC, label_ids=[2]),
+    # (case, desired, current, its label names, action, names to attach, names to detach)
+    ("not on the server", present(IOC, labels=("Team",)), None, (), plan.CREATE, ("Team",), ()),
+    ("same bytes, same labels", present(IOC, labels=("Team",)), server_copy(IOC), ("Team",),
      plan.UNCHANGED, (), ()),
-    ("labels left alone when not given", present(IOC), server_copy(IOC, label_ids=[2, 3]),
+    ("labels left alone when not given", present(IOC), server_copy(IOC), ("Team", "old"),
      plan.UNCHANGED, (), ()),
-    ("other bytes", present(EDITED), server_copy(IOC), plan.UPDATE, (), ()),
-    ("labels differ only in case", present(IOC, labels=("TEAM",)), server_copy(IOC, label_ids=[2]),
+    ("other bytes", present(EDITED), server_copy(IOC), (), plan.UPDATE, (), ()),
+    ("labels differ only in case", present(IOC, labels=("TEAM",)), server_copy(IOC), ("Team",),
      plan.UNCHANGED, (), ()),
-    ("a label to add and one to drop", present(IOC, labels=("Team", "new")), server_copy(IOC, label_ids=[2, 3]),
-     plan.UNCHANGED, ("new",), (3,)),
+    ("a label to add and one to drop", present(IOC, labels=("Team", "new")), server_copy(IOC), ("Team", "old"),
+     plan.UNCHANGED, ("new",), ("old",)),
     ("yara description differs", present(yara(), description="new words"),
-     server_copy(yara(), description="old words"), plan.UPDATE, (), ()),
-    ("yara description same", present(yara(), description="same"), server_copy(yara(), description="same"),
+     server_copy(yara(), description="old words"), (), plan.UPDATE, (), ()),
+    ("yara description same", present(yara(), description="same"), server_copy(yara(), description="same"), (),
      plan.UNCHANGED, (), ()),
     ("signal re-serialised by the server is unchanged", present(SIGNAL),
-     server_copy(SIGNAL, contents=json.dumps(json.loads(SIGNAL.content), indent=4), md5="9" * 32),
+     server_copy(SIGNAL, contents=json.dumps(json.loads(SIGNAL.content), indent=4), md5="9" * 32), (),
      plan.UNCHANGED, (), ()),
-    ("signal with other contents", present(SIGNAL), server_copy(signal(contents="process.name is 'x'")),
+    ("signal with other contents", present(SIGNAL), server_copy(signal(contents="process.name is 'x'")), (),
      plan.UPDATE, (), ()),
     ("absent and present on the server", plan.DesiredIntel(state="absent", name="APT ONE"), server_copy(IOC),
-     plan.DELETE, (), ()),
-    ("absent and absent", plan.DesiredIntel(state="absent", name="APT ONE"), None, plan.ABSENT, (), ()),
+     ("Team",), plan.DELETE, (), ()),
+    ("absent and absent", plan.DesiredIntel(state="absent", name="APT ONE"), None, (), plan.ABSENT, (), ()),
 ]
 
 
-@pytest.mark.parametrize("desired, current, action, attach, detach", [case[1:] for case in PLAN_CASES],
+@pytest.mark.parametrize("desired, current, labels, action, attach, detach", [case[1:] for case in PLAN_CASES],
                          ids=[case[0] for case in PLAN_CASES])
-def test_plan_change(desired, current, action, attach, detach):
-    change = plan.plan_change(desired, current, LABELS)
+def test_plan_change(desired, current, labels, action, attach, detach):
+    change = plan.plan_change(desired, current, labels)
     assert (change.action, change.labels_to_attach, change.labels_to_detach) == (action, attach, detach)
     assert change.changed == (action in (plan.CREATE, plan.UPDATE, plan.DELETE) or bool(attach or detach))
 
 
 def test_an_update_keeps_the_stored_intrinsic_id_so_the_put_updates_in_place():
     current = server_copy(IOC, intrinsicId="stored-id", md5="1" * 32)
-    change = plan.plan_change(present(EDITED), current, LABELS)
+    change = plan.plan_change(present(EDITED), current)
     assert change.action == plan.UPDATE
     assert change.upload.intrinsic_id == "stored-id"
     assert b'id="stored-id"' in change.upload.content
 
 
 def test_predicted_document_is_what_check_mode_reports():
-    change = plan.plan_change(present(EDITED, labels=("Team",)), server_copy(IOC, intel_id=7, label_ids=[3]), LABELS)
+    change = plan.plan_change(present(EDITED, labels=("Team",)), server_copy(IOC, intel_id=7, label_ids=[3]), ("old",))
     predicted = change.predicted()
     assert (predicted["id"], predicted["md5"], predicted["revisionId"]) == (7, change.upload.md5, 2)
     assert change.before()["labels"] == ["old"] and change.after()["labels"] == ["Team"]
-    assert plan.plan_change(present(IOC), None, LABELS).predicted()["id"] is None
-    absent = plan.plan_change(plan.DesiredIntel(state="absent", name="x"), server_copy(IOC), LABELS)
+    assert plan.plan_change(present(IOC), None).predicted()["id"] is None
+    absent = plan.plan_change(plan.DesiredIntel(state="absent", name="x"), server_copy(IOC))
     assert absent.after() == {"state": "absent"}
-
-
-def test_an_unknown_label_id_is_shown_by_number():
-    change = plan.plan_change(present(IOC), server_copy(IOC, label_ids=[99]), LABELS)
-    assert change.current_labels == ("#99",)
 
 
 def test_duplicates_of_an_untyped_lookup_are_named_without_a_type():

@@ -6,6 +6,7 @@ from test_intel_plan import openioc, present, yara
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.entries import read_entries
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.items import IntelItem
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import (
     CREATE,
     DELETE,
@@ -16,7 +17,6 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.sync import (
     SyncError,
-    SyncItem,
     apply_sync,
     plan_sync,
     summarize,
@@ -36,7 +36,7 @@ def actions(items):
 
 
 def plan(store, documents, purge=False):
-    return plan_sync(store, [SyncItem(present(document)) for document in documents], MANAGED, purge,
+    return plan_sync(store, [IntelItem({}, desired=present(document)) for document in documents], MANAGED, purge,
                      list(store.list_intels()))
 
 
@@ -48,7 +48,7 @@ def test_plan_creates_updates_keeps_and_purges_only_managed_documents(emulator, 
     wanted = [DOCS[0], DOCS[1], yara("new.yar")]
     items = plan(store, wanted, purge=True)
     assert actions(items) == [("DOC 0", UNCHANGED), ("DOC 1", UPDATE), ("new.yar", CREATE), ("DOC 2", DELETE)]
-    assert [item.listed for item in items] == [True, True, True, False]
+    assert [item.requested for item in items] == [True, True, True, False]
     assert actions(plan(store, wanted))[-1] == ("new.yar", CREATE)
 
 
@@ -153,3 +153,29 @@ def test_a_copy_this_collection_did_not_make_is_an_error_that_says_which_to_dele
     assert f"id {theirs['id']} (other content, not managed by this task, updated 20" in message
     assert "tanium.threat_response.intel and `id: <id>`, `state: absent`" in message
     assert emulator.writes() == []
+
+
+def test_purge_takes_an_unlabelled_document_created_through_this_task_s_source_and_nothing_else_unlabelled(
+        emulator, store):
+    killed = store.create_intel(DOCS[2])  # a run killed between its create and its label: only the source says
+    by_hand = seed(emulator, DOCS[3])     # no label, another source: not this task's
+    items = plan(store, [DOCS[0]], purge=True)
+    assert [(item.change.action, item.change.current["id"]) for item in items if not item.requested] == [
+        (DELETE, killed["id"])]
+    assert by_hand["id"] not in [item.change.current["id"] for item in items if item.change.current]
+
+
+def test_a_copy_with_other_content_created_through_this_task_s_source_is_resolved_not_refused(emulator, store):
+    first = seed(emulator, DOCS[0], labels=[MANAGED])
+    killed = store.create_intel(openioc("ioc-0", "DOC 0", md5="e" * 32))  # unlabelled, other content
+    items = plan(store, [DOCS[0]])
+    assert [(item.change.action, item.change.current["id"]) for item in items] == [
+        (UNCHANGED, first["id"]), (DELETE, killed["id"])]
+
+
+def test_of_two_copies_the_labelled_one_is_kept_though_it_is_newer(emulator, store):
+    older = seed(emulator, DOCS[0])                      # same content, never labelled
+    labelled = seed(emulator, DOCS[0], labels=[MANAGED])
+    items = plan(store, [DOCS[0]])
+    assert [(item.change.action, item.change.current["id"]) for item in items] == [
+        (UNCHANGED, labelled["id"]), (DELETE, older["id"])]
