@@ -14,7 +14,7 @@ import datetime
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import as_list
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
+from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.documents import document_ids_named
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import (
     format_timestamp,
@@ -51,7 +51,7 @@ class AlertFeed:
         if self.intel_name is None:
             return [None]
         # Looked up on every poll: a document with that name may be uploaded while the source runs.
-        return [intel["id"] for intel in IntelStore(self.client).list_intels(name=self.intel_name)]
+        return document_ids_named(self.client, self.intel_name)
 
     def _list(self, intel_id):
         """Every alert at or after the cursor, page by page until an empty page.

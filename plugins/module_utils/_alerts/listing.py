@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import itertools
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.documents import document_ids_named
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     InvalidInput,
     ThreatResponseError,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import (
     format_timestamp,
@@ -40,7 +40,7 @@ def find_alerts(client, intel_id=None, intel_name=None, states=None, since=None,
             raise InvalidInput(f"since must be an ISO 8601 timestamp such as 2024-05-01T12:00:00Z, not {since!r}")
         params["alertedAtFrom"] = format_timestamp(moment)
     if intel_name is not None:
-        intel_ids = [intel["id"] for intel in IntelStore(client).list_intels(name=intel_name)]
+        intel_ids = document_ids_named(client, intel_name)
     else:
         intel_ids = [intel_id]
     page_size = min(limit or wire.PAGE_LIMIT, wire.PAGE_LIMIT)
