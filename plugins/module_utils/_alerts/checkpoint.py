@@ -5,10 +5,15 @@
 Written whole and atomically (a new file in the same directory, flushed to disk, renamed over the
 old one): a crash leaves the old place or the new one, never a mixture. A file that is not a
 checkpoint is an error naming it, never a silent start from scratch, which would repeat or lose alerts.
+
+One line of JSON: `{"format", "version", "url", "cursor": ISO 8601, "seen": [[alert id, ms], ...]}`,
+each seen alert with its time in milliseconds since 1970 (UTC): the file is rewritten after every
+event, and with 10,000 alerts in the window integers take a quarter of the time formatted times take.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import tempfile
@@ -22,6 +27,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
 
 FORMAT = "tanium.threat_response.alerts checkpoint"
 VERSION = 1
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+MILLISECOND = datetime.timedelta(milliseconds=1)
 
 
 class CheckpointError(InvalidInput):
@@ -48,7 +55,7 @@ def write_place(path, place, url):
     """Replace the checkpoint at `path` with `place`, atomically."""
     body = json.dumps({
         "format": FORMAT, "version": VERSION, "url": url, "cursor": format_timestamp(place.cursor),
-        "seen": [[alert_id, format_timestamp(moment)] for alert_id, moment in place.seen.items()],
+        "seen": [[alert_id, (moment - EPOCH) // MILLISECOND] for alert_id, moment in place.seen.items()],
     }, separators=(",", ":")).encode("utf-8")
     directory = os.path.dirname(os.path.abspath(path))
     temporary = None
@@ -91,10 +98,11 @@ def _place_from(saved, url):
     if cursor is None:
         raise ValueError("its cursor is not a time")
     seen = {}
-    for alert_id, moment in saved["seen"]:
-        seen[alert_id] = parse_timestamp(moment)
-        if seen[alert_id] is None or not isinstance(alert_id, (int, str)) or isinstance(alert_id, bool):
-            raise ValueError(f"{[alert_id, moment]!r} in its seen alerts is not an alert id and a time")
+    for alert_id, milliseconds in saved["seen"]:
+        if not all(isinstance(value, kind) and not isinstance(value, bool)
+                   for value, kind in ((alert_id, (int, str)), (milliseconds, int))):
+            raise ValueError(f"{[alert_id, milliseconds]!r} in its seen alerts is not an alert id and a time")
+        seen[alert_id] = EPOCH + milliseconds * MILLISECOND
     return Place(cursor, seen)
 
 

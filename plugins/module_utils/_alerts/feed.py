@@ -34,7 +34,7 @@ SKEW_WARNING = datetime.timedelta(seconds=60)
 
 @dataclasses.dataclass
 class Place:
-    """Where the feed is: its cursor, and the alerts at or after it already seen (id -> alertedAt).
+    """Where the feed is: its cursor, and the alerts at or after it already seen (id -> when it was raised).
 
     The next listing starts at the cursor; every alert it returns that is not in `seen` is new.
     """

@@ -30,7 +30,7 @@ def test_a_place_reads_back_as_it_was_written_and_no_file_is_no_place(tmp_path):
     write_place(path, place(), URL)
     assert read_place(path, URL) == place()
     saved = json.loads(path.read_text())
-    assert saved["cursor"] == "2026-05-01T12:00:00.123Z" and saved["seen"][0] == [1000, "2026-05-01T12:00:00.123Z"]
+    assert saved["cursor"] == "2026-05-01T12:00:00.123Z" and saved["seen"][0] == [1000, 1777636800123]
     write_place(path, Place(T0, {}), URL)
     assert read_place(path, URL) == Place(T0, {})
     assert [entry.name for entry in tmp_path.iterdir()] == ["alerts.checkpoint"]  # no temporary file left
@@ -65,9 +65,9 @@ def test_a_write_that_fails_half_way_leaves_the_old_checkpoint_whole(tmp_path):
     (b'{"format": "tanium.threat_response.alerts checkpoint", "version": 1, "url": "https://tanium.example.com",'
      b' "cursor": "soon", "seen": []}', "its cursor is not a time"),
     (b'{"format": "tanium.threat_response.alerts checkpoint", "version": 1, "url": "https://tanium.example.com",'
-     b' "cursor": "2026-05-01T12:00:00Z", "seen": [[1, "later"]]}', "is not an alert id and a time"),
+     b' "cursor": "2026-05-01T12:00:00Z", "seen": [[1, "2026-05-01T12:00:00Z"]]}', "is not an alert id and a time"),
     (b'{"format": "tanium.threat_response.alerts checkpoint", "version": 1, "url": "https://tanium.example.com",'
-     b' "cursor": "2026-05-01T12:00:00Z", "seen": [[null, "2026-05-01T12:00:00Z"]]}', "is not an alert id and a time"),
+     b' "cursor": "2026-05-01T12:00:00Z", "seen": [[null, 1777636800123]]}', "is not an alert id and a time"),
     (b'{"format": "tanium.threat_response.alerts checkpoint", "version": 1, "url": "https://other.example.com",'
      b' "cursor": "2026-05-01T12:00:00Z", "seen": []}', "alerts of https://other.example.com, not of " + URL),
 ], ids=["empty", "cut short", "not UTF-8", "a list", "no format", "version 2", "no cursor", "bad cursor", "bad seen time",
