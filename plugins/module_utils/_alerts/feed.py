@@ -127,7 +127,7 @@ class AlertFeed:
                       " clock runs ahead; the alert is emitted, and the listing keeps to the server's clock")
 
     def _moment(self, alert):
-        """When an alert counts as raised, for forgetting it: its alertedAt, else its receive time, else now."""
+        """When an alert counts as raised, for forgetting it: its alertedAt, else its receive time, else the cursor."""
         return _alerted_at(alert) or _received_at(alert) or self.place.cursor
 
 

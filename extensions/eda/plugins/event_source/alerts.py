@@ -157,12 +157,12 @@ def _load_collection():
 
 async def main(queue, args):
     """Poll forever; put each new alert on `queue` once as {"tanium_alert": alert}."""
-    collection = _load_collection()
+    engine = _load_collection()
     args = dict(args)
     args.pop("eda_feedback_queue", None)  # passed by ansible-rulebook to sources that take feedback
     try:
-        source = collection.alert_source_from(args, warn=LOGGER.warning)
-    except collection.InvalidInput as error:
+        source = engine.alert_source_from(args, warn=LOGGER.warning)
+    except engine.InvalidInput as error:
         raise ValueError(f"{SOURCE}: {error}") from None
     LOGGER.info("%s: %s", SOURCE, source.describe())
     failures = 0
@@ -170,7 +170,7 @@ async def main(queue, args):
         try:
             alerts = await asyncio.to_thread(source.poll)
         except Exception as error:  # noqa: BLE001 - a long-running source outlives any one bad poll
-            delay = collection.backoff(failures)
+            delay = engine.backoff(failures)
             failures += 1
             LOGGER.warning("%s: poll failed (%s: %s); polling again in %.1f s", SOURCE, type(error).__name__,
                            source.client.scrub(error), delay)
@@ -186,6 +186,6 @@ async def main(queue, args):
                 # both; a stop signal in between repeats this alert at the next start, never loses it.
                 source.emitted(alert)
             source.settle()
-        except collection.InvalidInput as error:  # the checkpoint cannot be written: stop rather than lose the place
+        except engine.InvalidInput as error:  # the checkpoint cannot be written: stop rather than lose the place
             raise RuntimeError(f"{SOURCE}: {error}") from None
         await asyncio.sleep(source.interval)
