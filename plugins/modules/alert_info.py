@@ -10,7 +10,7 @@ short_description: List the alerts raised by Tanium Threat Response intel
 version_added: 0.1.0
 description:
   - Lists the alerts that deployed intel raised on endpoints, reading every page (500 alerts a page).
-  - Filters by intel document, state and time; with no filter, returns every alert.
+  - Filters by intel document, label, state, priority, severity and time; with no filter, returns every alert.
 author:
   - Tanium Threat Response collection maintainers (@tanium-threat-response)
 options:
@@ -32,6 +32,21 @@ options:
     type: list
     elements: str
     choices: [unresolved, inprogress, resolved, suppressed, dismissed, ignored]
+  priority:
+    description:
+      - Only alerts with one of these priorities, such as V(high), filtered by the server.
+    type: list
+    elements: str
+  severity:
+    description:
+      - Only alerts with one of these severities, such as V(info), filtered by the server.
+    type: list
+    elements: str
+  label:
+    description:
+      - Only alerts raised by documents that carry the label with this name, filtered by the server
+        (C(labelName)); whether the server matches the name exactly is not documented.
+    type: str
   since:
     description:
       - Only alerts raised at or after this moment, an ISO 8601 timestamp such as V(2024-05-01T12:00:00Z).
@@ -68,6 +83,12 @@ EXAMPLES = r"""
 - name: The endpoints that hold the files
   ansible.builtin.debug:
     msg: "{{ hunt.alerts | map(attribute='computer_name') | unique | list }}"
+
+- name: Open high-priority alerts of the documents labelled Ransomware
+  tanium.threat_response.alert_info:
+    label: Ransomware
+    priority: [high]
+    state: [unresolved]
 
 - name: The 50 newest alerts of document 431 since the start of May
   tanium.threat_response.alert_info:
@@ -173,14 +194,18 @@ def main():
             intel_id=dict(type="int"),
             intel_name=dict(type="str"),
             state=dict(type="list", elements="str", choices=list(ALERT_STATES)),
+            priority=dict(type="list", elements="str"),
+            severity=dict(type="list", elements="str"),
+            label=dict(type="str"),
             since=dict(type="str"),
             limit=dict(type="int"),
         ),
         mutually_exclusive=[("intel_id", "intel_name")],
     )
     params = module.params
+    filters = {name: params[name] for name in ("state", "priority", "severity", "label")}
     module.run(lambda m: dict(changed=False, alerts=find_alerts(
-        m.client, intel_id=params["intel_id"], intel_name=params["intel_name"], states=params["state"],
+        m.client, intel_id=params["intel_id"], intel_name=params["intel_name"], filters=filters,
         since=params["since"], limit=params["limit"])))
 
 

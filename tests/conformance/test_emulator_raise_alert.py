@@ -23,3 +23,18 @@ def test_control_call_refuses_an_unknown_document_or_endpoint(api):
         response = api.post("/_emulator/alerts", token=None, json=body)
         assert response.status_code == 400 and response.json()["text"]
     assert api.srv.alerts() == []
+
+
+def test_priority_and_severity_are_per_alert_and_a_repeated_filter_matches_any_value(api):
+    doc = api.create(APT18)
+    low = api.srv.raise_alert(doc["id"], "WIN-FIN-01", priority="low", severity="critical")
+    usual = api.srv.raise_alert(doc["id"], "WIN-DEV-02")
+    assert (low["priority"], low["severity"], usual["priority"], usual["severity"]) == ("low", "critical", "high", "info")
+
+    def ids(**params):
+        return sorted(alert["id"] for alert in api.data(api.get("/alerts", params=params)))
+
+    assert ids(priority="low") == [low["id"]]
+    assert ids(priority=["low", "high"]) == sorted([low["id"], usual["id"]])
+    assert ids(severity="info") == [usual["id"]]
+    assert ids(priority="low", severity="info") == []

@@ -27,11 +27,13 @@ class Alert:
     guid: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
     finding_id: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
     suppressed_at: str | None = None
+    priority: str = guesses.ALERT_PRIORITY
+    severity: str = guesses.ALERT_SEVERITY
 
     def render(self, family: str) -> dict:
         wire = {
             "id": self.id, "state": self.state, "type": guesses.ALERT_TYPE, "guid": self.guid,
-            "priority": guesses.ALERT_PRIORITY, "severity": guesses.ALERT_SEVERITY,
+            "priority": self.priority, "severity": self.severity,
             "intelDocId": self.intel_doc_id, "intelDocRevisionId": self.intel_doc_revision_id,
             "scanConfigId": None, "scanConfigRevisionId": None,
             "computerName": self.computer_name, "computerIpAddress": self.computer_ip,
@@ -78,14 +80,14 @@ def checked_state(value) -> str:
 
 def select_alerts(alerts, request: Request, label_doc_ids=None) -> list[Alert]:
     """Apply the list filters of docs/wire-format.md#alerts and the sort; `label_doc_ids` for labelName."""
+    # A parameter given several times matches any of its values.
     exact = {"intelDocId": "intel_doc_id", "computerName": "computer_name",
-             "computerIpAddress": "computer_ip"}
+             "computerIpAddress": "computer_ip", "priority": "priority", "severity": "severity"}
     wanted = {attr: set(request.query[name]) for name, attr in exact.items() if name in request.query}
     states = set(request.query.get("state", []))
     for state in states:
         checked_state(state)
-    fixed = {"type": guesses.ALERT_TYPE, "priority": guesses.ALERT_PRIORITY, "severity": guesses.ALERT_SEVERITY}
-    if any(request.first(name) not in (None, value) for name, value in fixed.items()):
+    if request.first("type") not in (None, guesses.ALERT_TYPE):
         return []
     since, until = _time_bound(request, "alertedAtFrom"), _time_bound(request, "alertedAtUntil")
     selected = []

@@ -101,10 +101,12 @@ class EmulatorCore:
         existing = self.store.label_named(label)
         return existing.id if existing else self.store.add_label(label, "").id
 
-    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None) -> dict:
+    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None,
+                    priority: str | None = None, severity: str | None = None) -> dict:
         """Raise one alert now, as a match on that endpoint would (its first file), without a deploy.
 
-        `alerted_at` (ISO-8601) makes an endpoint that reports late: the alert is stored now with that time.
+        `alerted_at` (ISO-8601) makes an endpoint that reports late (or whose clock runs ahead): the alert
+        is stored and received now with that time. `priority` and `severity` override the defaults.
         """
         endpoint = next((e for e in self.fleet.endpoints if e["name"] == computer_name), None)
         if endpoint is None or not endpoint["files"]:
@@ -116,6 +118,8 @@ class EmulatorCore:
             alert = new_alert(self.store.new_id("alert"), doc, endpoint, endpoint["files"][0], iso_now())
             if alerted_at is not None:
                 alert.alerted_at = iso(parse_iso(alerted_at).timestamp())
+            alert.priority = priority or alert.priority
+            alert.severity = severity or alert.severity
             self.store.add_alert(alert)
             rendered = alert.render("4")
         self.store.changed()

@@ -143,6 +143,33 @@ def test_filters_by_intel_id_state_since_and_limit(emulator, run_playbook):
     assert {"limit": ["2"], "offset": ["0"]} in queries
 
 
+def test_priority_severity_and_label_are_filtered_by_the_server(emulator, run_playbook):
+    labelled = emulator.seed_intel(hash_ioc(HUNT_NAME, SHARED_PAIR).encode(), "hunt.ioc", labels=["Ransomware"])
+    other = emulator.seed_intel(hash_ioc("UNRELATED", [LONE]).encode(), "other.ioc")
+    urgent = emulator.raise_alert(labelled["id"], SHARED_HOLDERS[0], priority="critical", severity="high")
+    usual = emulator.raise_alert(labelled["id"], SHARED_HOLDERS[1])
+    emulator.raise_alert(other["id"], SHARED_HOLDERS[0], priority="critical")
+
+    def info(task_name, **options):
+        return {"name": task_name, "tanium.threat_response.alert_info": options}
+
+    run = run_playbook([
+        info("urgent or usual", priority=["critical", "high"], label="Ransomware"),
+        info("high severity", severity=["high"]),
+        info("no such label", label="Wiper"),
+    ])
+    assert run.rc == 0, run.output
+
+    def ids(task_name):
+        return sorted(alert["id"] for alert in run.task(task_name)["alerts"])
+
+    assert ids("urgent or usual") == sorted([urgent["id"], usual["id"]])
+    assert ids("high severity") == [urgent["id"]] and ids("no such label") == []
+    queries = alert_listings(emulator)
+    assert {"priority": ["critical", "high"], "labelName": ["Ransomware"], "limit": ["500"], "offset": ["0"]} in queries
+    assert {"severity": ["high"], "limit": ["500"], "offset": ["0"]} in queries
+
+
 def test_check_mode_predicts_the_state_change_and_sends_no_put(emulator, run_playbook):
     seed_and_deploy(emulator, run_playbook, hash_ioc(HUNT_NAME, SHARED_PAIR))
     alert_id = emulator.alerts()[0]["id"]

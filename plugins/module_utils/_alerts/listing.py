@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import itertools
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.documents import document_ids_named
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     InvalidInput,
     ThreatResponseError,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import IntelStore
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import (
     format_timestamp,
@@ -22,29 +22,21 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.timest
 ALERT_STATES = ("unresolved", "inprogress", "resolved", "suppressed", "dismissed", "ignored")
 
 
-def find_alerts(client, intel_id=None, intel_name=None, states=None, since=None, limit=None):
+def find_alerts(client, intel_id=None, intel_name=None, filters=None, since=None, limit=None):
     """Alert records matching every given filter, reading all pages (up to `limit` alerts).
 
-    `intel_name` matches documents by exact name; alerts of several such documents come document
-    by document, each in the server's order.
+    `filters`: option name -> value(s) as `alert_filters` takes them. `intel_name` matches documents
+    by exact name; alerts of several such documents come document by document, each in the server's order.
     """
     if limit is not None and limit < 1:
         raise InvalidInput("limit must be at least 1")
-    params = {}
-    if states:
-        params["state"] = list(states)  # sent as a repeated query parameter
+    params = alert_filters(**(filters or {}))
     if since is not None:
-        moment = parse_timestamp(since)
-        if moment is None:
-            raise InvalidInput(f"since must be an ISO 8601 timestamp such as 2024-05-01T12:00:00Z, not {since!r}")
-        params["alertedAtFrom"] = format_timestamp(moment)
-    if intel_name is not None:
-        intel_ids = [intel["id"] for intel in IntelStore(client).list_intels(name=intel_name)]
-    else:
-        intel_ids = [intel_id]
+        params["alertedAtFrom"] = format_timestamp(checked_since(since))
+    intel_ids = document_ids_named(client, intel_name) if intel_name is not None else [intel_id]
     page_size = min(limit or wire.PAGE_LIMIT, wire.PAGE_LIMIT)
     # Lazy: pages are read only until `limit` alerts are found.
-    listings = (client.paginate(client.api_path(wire.ALERTS), _with_intel(params, doc_id), page_size=page_size)
+    listings = (client.paginate(client.api_path(wire.ALERTS), with_intel(params, doc_id), page_size=page_size)
                 for doc_id in intel_ids)
     alerts = {}
     for alert in itertools.chain.from_iterable(listings):
@@ -55,7 +47,22 @@ def find_alerts(client, intel_id=None, intel_name=None, states=None, since=None,
     return [to_record(alert) for alert in alerts.values()]
 
 
-def _with_intel(params, intel_id):
+def alert_filters(state=None, priority=None, severity=None, label=None):
+    """The server-side list filters as query parameters (docs/wire-format.md#alerts); several values of
+    one filter go as the parameter repeated, which the server takes as OR."""
+    wanted = dict(state=state, priority=priority, severity=severity, label=[label] if label else None)
+    return {wire.ALERT_FILTERS[name]: list(values) for name, values in wanted.items() if values}
+
+
+def checked_since(text):
+    """The moment `since` names; InvalidInput naming the option (not its value) when it names none."""
+    moment = parse_timestamp(text)
+    if moment is None:
+        raise InvalidInput("since must be an ISO 8601 timestamp such as 2024-05-01T12:00:00Z")
+    return moment
+
+
+def with_intel(params, intel_id):
     return dict(params) if intel_id is None else dict(params, intelDocId=intel_id)
 
 

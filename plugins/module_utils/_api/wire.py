@@ -59,6 +59,13 @@ ALERT = "alerts/{alert_id}"
 # 3.x alert state: PUT ALERT {"state": ...} first; where that answers 404/405, the bulk form
 # PUT alerts/ {"state": ..., "id": [...]} (docs/wire-format.md#alert-state).
 ALERTS_BULK = "alerts/"
+# Alert list filters, option -> query parameter (docs/wire-format.md#alerts). Several values go as the
+# parameter repeated: VERIFIED for `state`; INFERRED for the others (repeating a parameter means OR in
+# the parameter list stix-shifter copied from Tanium's documentation).
+ALERT_FILTERS = {"state": "state", "priority": "priority", "severity": "severity", "label": "labelName"}
+# The server's clock, as far as an alert tells it: the time it received the alert (4.x), else the time
+# it stored it (docs/wire-format.md#server-clock). No public client reads the HTTP `Date` header.
+ALERT_RECEIVED_AT = ("receivedAt", "createdAt")
 
 # --- Other API families: the platform API (/api/v2, dec/v1) and quick scans ------------------------
 # Absolute paths, on the same server and with the same `session` header as Threat Response.

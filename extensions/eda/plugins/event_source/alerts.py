@@ -13,8 +13,10 @@ description:
     (snake_case, C(details) decoded).
   - Reads every page of each listing. Server faults, timeouts, dropped connections and expired login
     sessions are logged and answered with backoff (up to 30 seconds); they never end the rulebook.
-  - Bad arguments (no url, no credentials, an unknown argument) end the rulebook at start, with the
-    argument named.
+  - Bad arguments (no url, no credentials, an unknown argument, a checkpoint file that cannot be read or
+    written) end the rulebook at start, with the argument or file named and no secret shown.
+  - With O(checkpoint), a restart resumes where the last event left off. See the collection's
+    C(docs/event-driven.md) for what each way of running it guarantees.
   - Runs the collection's own HTTP client, so the collection must be installed (ansible-galaxy collection
     install) where ansible-rulebook runs, with ansible-core beside it; it needs no other Python library.
 options:
@@ -46,37 +48,71 @@ options:
     description: V("4") (threat-response paths) or V("3") (detect3). Default from E(TANIUM_TR_API_VERSION).
     type: str
     default: "4"
+    choices: ["3", "4"]
+  allow_http:
+    description: Allow an C(http://) O(url), for a lab server only. Default from E(TANIUM_ALLOW_HTTP).
+    type: bool
+    default: false
   interval:
     description: Seconds between polls.
     type: int
     default: 30
   state:
-    description: Only alerts in one of these states.
+    description: Only alerts in one of these states, filtered by the server.
     type: list
     elements: str
+    choices: [unresolved, inprogress, resolved, suppressed, dismissed, ignored]
+  priority:
+    description: Only alerts with one of these priorities, such as V(high), filtered by the server.
+    type: list
+    elements: str
+  severity:
+    description: Only alerts with one of these severities, such as V(info), filtered by the server.
+    type: list
+    elements: str
+  label:
+    description:
+      - Only alerts of the documents that carry the label with this name, filtered by the server.
+    type: str
   intel_name:
     description: Only alerts raised by the documents with exactly this name.
     type: str
   since:
     description:
       - Only alerts raised at or after this ISO 8601 moment, such as V(2024-05-01T12:00:00Z).
-      - Default is when the source starts, so alerts raised before then are not events.
+      - Default is when the source starts. Alerts the server holds at the first poll and dates before
+        O(since) are not events; an alert that reaches the server after that is, even dated up to
+        O(lookback) seconds earlier (a late report, or a server clock behind this host's).
+      - Ignored when O(checkpoint) names a file that exists.
     type: str
   lookback:
     description:
       - Seconds the listing reaches back behind the newest alert seen, for alerts that endpoints report
         late (their C(alertedAt) is older than alerts already listed). Seen alerts are never emitted again.
+      - The listing never starts later than the server's clock (the newest time it says it received an
+        alert) minus O(lookback), so an alert dated in the future does not hide the ones after it.
     type: int
     default: 600
+  checkpoint:
+    description:
+      - File where the source keeps its place (its cursor and the alerts it saw inside the look-back
+        window), written atomically after each event. Started again with the same file, it emits every
+        alert raised while it was stopped, once, and none it emitted before.
+      - Created when missing; its directory must exist and be writable. A file that is not a checkpoint
+        of this source for this O(url) ends the rulebook at start, naming the file.
+      - In an Event-Driven Ansible controller activation, put it on a persistent volume.
+    type: path
 """
 
 EXAMPLES = r"""
-- name: Respond to Tanium Threat Response alerts
+- name: Respond to Tanium Threat Response alerts, each once across restarts
   hosts: localhost
   sources:
     - tanium.threat_response.alerts:
         interval: 30
         state: [unresolved]
+        priority: [high]
+        checkpoint: /var/lib/eda/tanium-alerts.checkpoint
   rules:
     - name: Take each new alert in hand
       condition: event.tanium_alert is defined
@@ -121,29 +157,35 @@ def _load_collection():
 
 async def main(queue, args):
     """Poll forever; put each new alert on `queue` once as {"tanium_alert": alert}."""
-    source = _load_collection()
+    engine = _load_collection()
     args = dict(args)
     args.pop("eda_feedback_queue", None)  # passed by ansible-rulebook to sources that take feedback
     try:
-        feed, interval = source.alert_feed_from(args, warn=LOGGER.warning)
-    except source.InvalidInput as error:
+        source = engine.alert_source_from(args, warn=LOGGER.warning)
+    except engine.InvalidInput as error:
         raise ValueError(f"{SOURCE}: {error}") from None
-    LOGGER.info("%s: polling %s every %s s for alerts since %s", SOURCE, feed.client.base_url, interval,
-                source.format_timestamp(feed.cursor))
+    LOGGER.info("%s: %s", SOURCE, source.describe())
     failures = 0
     while True:
         try:
-            alerts = await asyncio.to_thread(feed.poll)
+            alerts = await asyncio.to_thread(source.poll)
         except Exception as error:  # noqa: BLE001 - a long-running source outlives any one bad poll
-            delay = source.backoff(failures)
+            delay = engine.backoff(failures)
             failures += 1
             LOGGER.warning("%s: poll failed (%s: %s); polling again in %.1f s", SOURCE, type(error).__name__,
-                           feed.client.scrub(error), delay)
+                           source.client.scrub(error), delay)
             await asyncio.sleep(delay)
             continue
         if failures:
             LOGGER.warning("%s: polling works again after %d failed polls", SOURCE, failures)
             failures = 0
-        for alert in alerts:
-            await queue.put({"tanium_alert": alert})
-        await asyncio.sleep(interval)
+        try:
+            for alert in alerts:
+                await queue.put({"tanium_alert": alert})
+                # After the put, with no await in between: a cancelled source stops before both or after
+                # both; a stop signal in between repeats this alert at the next start, never loses it.
+                source.emitted(alert)
+            source.settle()
+        except engine.InvalidInput as error:  # the checkpoint cannot be written: stop rather than lose the place
+            raise RuntimeError(f"{SOURCE}: {error}") from None
+        await asyncio.sleep(source.interval)
