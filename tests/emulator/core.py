@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from . import guesses
-from .alerts import new_alert
+from .alerts import checked_state, new_alert
 from .clock import iso, iso_now, parse_iso
 from .config import LIVE_FIELDS, EmulatorConfig, coerce_live_values
 from .deployments import Deployer
@@ -101,12 +101,15 @@ class EmulatorCore:
         existing = self.store.label_named(label)
         return existing.id if existing else self.store.add_label(label, "").id
 
-    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None) -> dict:
+    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None,
+                    state: str | None = None, ip: str | None = None) -> dict:
         """Raise one alert now, as a match on that endpoint would (its first file), without a deploy.
 
         `alerted_at` (ISO-8601) makes an endpoint that reports late: the alert is stored now with that time.
+        `state` gives the alert a state other than unresolved; `ip` picks one of endpoints sharing a name.
         """
-        endpoint = next((e for e in self.fleet.endpoints if e["name"] == computer_name), None)
+        endpoint = next((e for e in self.fleet.endpoints
+                         if e["name"] == computer_name and ip in (None, e["ip"])), None)
         if endpoint is None or not endpoint["files"]:
             raise ValueError(f"no fleet endpoint {computer_name!r} with files")
         with self.store.lock:
@@ -117,6 +120,8 @@ class EmulatorCore:
             if alerted_at is not None:
                 alert.alerted_at = iso(parse_iso(alerted_at).timestamp())
             self.store.add_alert(alert)
+            if state is not None:
+                self.store.set_alert_state(alert, checked_state(state))
             rendered = alert.render("4")
         self.store.changed()
         return rendered

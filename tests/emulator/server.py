@@ -186,5 +186,6 @@ class EmulatorServer:
     def seed_intel(self, content: bytes, filename: str, labels=(), description=None) -> dict:
         return self.core.seed_intel(content, filename, labels=labels, description=description)
 
-    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None) -> dict:
-        return self.core.raise_alert(intel_doc_id, computer_name, alerted_at=alerted_at)
+    def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None,
+                    state: str | None = None, ip: str | None = None) -> dict:
+        return self.core.raise_alert(intel_doc_id, computer_name, alerted_at=alerted_at, state=state, ip=ip)
