@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 ANSIBLE_BIN = Path(sys.executable).parent
+# ansible-core 2.17 (the sanity venv), where host variables are still templated unless marked unsafe.
+CORE_217_BIN = Path(__file__).resolve().parents[2] / ".venv" / "core217" / "bin"
 NOW = datetime.datetime.now(datetime.timezone.utc)
 STATUS = "/api/v2/system_status"
 ALERTS = "/plugin/products/threat-response/api/v1/alerts"
@@ -68,11 +70,11 @@ def alerts(emulator):
 def inventory(ansible_env, tmp_path):
     """inventory(config, *args, env=None, name="fleet.tanium.yml") -> CompletedProcess of ansible-inventory."""
 
-    def run(config, *args, env=None, name="fleet.tanium.yml", command="ansible-inventory"):
+    def run(config, *args, env=None, name="fleet.tanium.yml", command="ansible-inventory", bin_dir=ANSIBLE_BIN):
         path = tmp_path / name
         path.write_text(json.dumps(dict({"plugin": "tanium.threat_response.endpoints"}, **config)))
         full_env = dict(ansible_env, ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="true", **(env or {}))
-        return subprocess.run([str(ANSIBLE_BIN / command), "-i", str(path), *args], env=full_env,
+        return subprocess.run([str(bin_dir / command), "-i", str(path), *args], env=full_env,
                               capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path)
 
     return run
@@ -135,6 +137,13 @@ def test_graph_shows_the_alerted_group_and_names_that_were_changed(alerts, inven
     assert "'WIN-DUP' as WIN-DUP_101" in completed.stderr and "'localhost' as localhost_103" in completed.stderr
 
 
+def test_with_no_alert_the_group_is_there_and_empty_so_a_play_on_it_runs_on_no_host(emulator, inventory):
+    listing = listed(inventory({}, "--list"))
+
+    assert "tanium_alerted" in listing["all"]["children"] and group(listing, "tanium_alerted") == set()
+    assert not any(path == DEC for _method, path, _query in requests(emulator))
+
+
 def test_other_states_and_no_age_limit(emulator, alerts, inventory):
     listing = listed(inventory({"alert_states": ["unresolved", "inprogress"], "alerted_within": 0,
                                 "platform_lookup": "none"}, "--list"))
@@ -185,12 +194,16 @@ def test_strict_fails_on_a_variable_some_hosts_lack(alerts, inventory):
 
 
 # --- names Ansible must not read as anything but a host ---
-def test_server_text_is_never_templated_and_localhost_stays_the_controller(alerts, inventory):
-    evil = inventory({}, "evil*", "-m", "ansible.builtin.debug", "-a", "var=tanium_host_name", command="ansible")
+@pytest.mark.parametrize("bin_dir", [ANSIBLE_BIN, pytest.param(CORE_217_BIN, marks=pytest.mark.skipif(
+    not (CORE_217_BIN / "ansible").exists(), reason="no ansible-core 2.17 venv (make .venv/core217/.ready)"))])
+def test_server_text_is_never_templated_and_localhost_stays_the_controller(alerts, inventory, bin_dir):
+    evil = inventory({}, "evil*", "-m", "ansible.builtin.debug", "-a", "var=tanium_host_name", command="ansible",
+                     bin_dir=bin_dir)
     assert evil.returncode == 0, evil.stdout + evil.stderr
     assert '"tanium_host_name": "evil{{ 7 * 7 }}"' in evil.stdout and "49" not in evil.stdout
 
-    local = inventory({}, "localhost", "-m", "ansible.builtin.debug", "-a", "var=tanium_client_id", command="ansible")
+    local = inventory({}, "localhost", "-m", "ansible.builtin.debug", "-a", "var=tanium_client_id", command="ansible",
+                      bin_dir=bin_dir)
     assert local.returncode == 0, local.stdout + local.stderr
     # "VARIABLE IS NOT DEFINED!" before ansible-core 2.19, "'tanium_client_id' is undefined" since.
     assert "NOT DEFINED" in local.stdout or "'tanium_client_id' is undefined" in local.stdout
