@@ -7,8 +7,8 @@
    (ANSIBLE_DOCS_LABELS), with their links still pointing at docs.ansible.com.
 3. Its build.sh runs antsibull-docs (module, filter, role pages and the user guide from
    docs/docsite) and sphinx-build with warnings as errors.
-4. The site's index must link every module, filter and role of the collection and every user guide
-   page; the HTML is then copied to --out (default .build/docs/html).
+4. The site's index must link every module, filter, inventory plugin and role of the collection and
+   every user guide page; the HTML is then copied to --out (default .build/docs/html).
 
 Run it with the Python of a venv made from docs/requirements.txt (it finds the tools beside it).
 """
@@ -57,15 +57,16 @@ class Links(html.parser.HTMLParser):
 
 
 def expected_pages():
-    """Every page the index must link: modules, filters, roles, and the user guide."""
+    """Every page the index must link: modules, filters, inventory plugins, roles, and the user guide."""
     modules = [f"{path.stem}_module.html" for path in (REPO / "plugins" / "modules").glob("*.py")
                if not path.stem.startswith("_")]
     filters = [f"{path.stem}_filter.html" for path in (REPO / "plugins" / "filter").glob("*.yml")]
+    inventories = [f"{path.stem}_inventory.html" for path in (REPO / "plugins" / "inventory").glob("*.py")]
     roles = [f"{path.name}_role.html" for path in (REPO / "roles").iterdir() if (path / "meta" / "argument_specs.yml").exists()]
     index = yaml.safe_load((REPO / "docs" / "docsite" / "extra-docs.yml").read_text())
     guides = [f"docsite/{entry if isinstance(entry, str) else entry['ref']}.html"
               for section in index["sections"] for entry in section["toctree"]]
-    return sorted(modules) + sorted(filters) + sorted(roles) + guides
+    return sorted(modules) + sorted(filters) + sorted(inventories) + sorted(roles) + guides
 
 
 def write_inventory(path):
