@@ -43,7 +43,13 @@ ANSIBLE_DOCS_LABELS = {
     "list_of_callback_plugins": ("collections/index_callback.html#list-of-callback-plugins",
                                  "Index of all Callback Plugins"),
     "list_of_collections": ("collections/index.html#list-of-collections", "Collection Index"),
+    "ansible_collections.ansible.builtin.find_module": ("collections/ansible/builtin/find_module.html",
+                                                        "ansible.builtin.find module"),
 }
+# ansible-core settings the generated pages name as environment variables (the inventory plugin's
+# cache options, and its notes): each links to its entry on the configuration settings page.
+ANSIBLE_DOCS_ENVVARS = ("ANSIBLE_CACHE_PLUGIN", "ANSIBLE_CACHE_PLUGIN_CONNECTION", "ANSIBLE_CACHE_PLUGIN_PREFIX",
+                        "ANSIBLE_CACHE_PLUGIN_TIMEOUT", "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED")
 
 
 class Links(html.parser.HTMLParser):
@@ -70,8 +76,9 @@ def expected_pages():
 
 
 def write_inventory(path):
-    """A Sphinx objects.inv (version 2) holding ANSIBLE_DOCS_LABELS."""
+    """A Sphinx objects.inv (version 2) holding ANSIBLE_DOCS_LABELS and ANSIBLE_DOCS_ENVVARS."""
     lines = "".join(f"{label} std:label -1 {page} {title}\n" for label, (page, title) in sorted(ANSIBLE_DOCS_LABELS.items()))
+    lines += "".join(f"{name} std:envvar 1 reference_appendices/config.html#envvar-$ -\n" for name in ANSIBLE_DOCS_ENVVARS)
     header = "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n"
     path.write_bytes(header.encode() + zlib.compress(lines.encode()))
 
