@@ -109,7 +109,7 @@ def measure(server, work, settings, warm, runs):
         run_once("parse", config_file, env)
     server.clear_journal()
     seconds = {how: [] for how in HOW}
-    for _ in range(runs):
+    for _run in range(runs):
         for how in HOW:
             elapsed, output = run_once(how, config_file, env)
             seconds[how].append(elapsed)
@@ -123,7 +123,7 @@ def baseline(work, runs):
     """ansible-inventory itself: starting, with an inventory of one static host."""
     static = work / "static.yml"
     static.write_text("all:\n  hosts:\n    one:\n")
-    return statistics.median(run_once("--list", static, base_environment())[0] for _ in range(runs))
+    return statistics.median(run_once("--list", static, base_environment())[0] for _run in range(runs))
 
 
 def main(argv=None):

@@ -10,6 +10,11 @@ version_added: 0.1.0
 description:
   - One host per endpoint (Tanium client) the server lists in C(GET /api/v2/system_status), named by its host name,
     with C(ansible_host) set to the address the endpoint registered from.
+  - Each host has the variables C(tanium_client_id) (the platform's C(computer_id)), C(tanium_host_name) (the
+    server's name, which the inventory name may differ from; see the notes), C(tanium_ip), C(tanium_status)
+    (C(Leader), C(Normal), C(Blocked) or C(Slow link)), C(tanium_last_registration) (as the server writes it, for
+    example C(2026-05-01T07:54:50Z)), C(tanium_alerts) (how many of its alerts are in O(alert_states), of any age)
+    and, where the server says it, C(tanium_platform) (see O(platform_lookup)).
   - Endpoints with alerts in O(alert_states) raised within O(alerted_within) seconds make up the group
     C(tanium_alerted), which other collections' remediation, or the collection's C(contain) role, can target.
   - A fleet of any size takes few requests; one for the endpoints, one per 500 alerts in O(alert_states), and one
@@ -78,8 +83,8 @@ notes:
   - Host names are made safe to use in host patterns and on command lines. Characters other than letters, digits,
     C(_), C(.) and C(-) become C(_) (C(Jane's MacBook) is C(Jane_s_MacBook)); an empty name becomes
     C(tanium-<client id>). The server's name is always in C(tanium_host_name).
-  - Several endpoints can share a host name (a machine re-imaged or cloned gets a new client id). The one that
-    registered last keeps the name; each other one is named C(<name>_<client id>), with a warning. So is an endpoint
+  - Several endpoints can share a host name, ignoring case (a machine re-imaged or cloned gets a new client id).
+    The one that registered last keeps the name; each other one is named C(<name>_<client id>), with a warning. So is an endpoint
     named C(localhost), C(127.0.0.1), C(all) or C(ungrouped), so that it cannot take the place of the implicit
     localhost the collection's modules run on.
   - An alert names its endpoint by host name; among endpoints sharing that name it counts for the one with the
@@ -105,7 +110,7 @@ EXAMPLES = r"""
 # The connection comes from TANIUM_URL, TANIUM_API_TOKEN (or TANIUM_USERNAME and TANIUM_PASSWORD)
 # and TANIUM_CA_PATH, as for every module of the collection (AWX: the collection's credential type).
 plugin: tanium.threat_response.endpoints
-
+---
 # servers.tanium.yml: Windows servers that registered in the last hour, grouped by platform and status,
 # with alerts in progress from the last 4 hours in tanium_alerted; kept in a JSON cache for 10 minutes.
 plugin: tanium.threat_response.endpoints
@@ -174,6 +179,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().parse(inventory, loader, path, cache)
         config = self._read_config_data(path)
         connection = self._connection_settings(config)
+        self._check_alert_options()
         filters = self._filters()
         try:
             fleet = self._fleet(path, connection, cache)
@@ -193,11 +199,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             settings[name] = spec.get("default") if blank_in_environment and name not in config else self.get_option(name)
         if not settings["url"]:
             raise AnsibleParserError("url is not set: give url in the inventory file or set TANIUM_URL")
+        return settings
+
+    def _check_alert_options(self):
         if not self.get_option("alert_states"):
             raise AnsibleParserError("alert_states must name at least one state")
         if self.get_option("alerted_within") < 0:
             raise AnsibleParserError("alerted_within must not be negative (0: alerts of any age)")
-        return settings
 
     def _filters(self):
         given = dict(self.get_option("filters") or {})
@@ -273,7 +281,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
 
 def _as_data(value):
-    """Server text that could read as a template is marked unsafe, so it stays text: ansible-core before 2.19
-    templates host variables. Other values stay plain, as a marked value shows as {"__ansible_unsafe": ...}
-    in ansible-inventory's output, and so in what AWX imports."""
+    """Server text that could read as a template is marked unsafe, so it stays text on ansible-core before
+    2.19, which templates host variables (later versions take every plugin value as data). Only such text:
+    there a marked value shows as {"__ansible_unsafe": ...} in ansible-inventory's output, and so in what
+    AWX imports."""
     return wrap_var(value) if isinstance(value, str) and ("{" in value or "}" in value) else value
