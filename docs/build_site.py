@@ -7,8 +7,8 @@
    (ANSIBLE_DOCS_LABELS), with their links still pointing at docs.ansible.com.
 3. Its build.sh runs antsibull-docs (module, filter, role pages and the user guide from
    docs/docsite) and sphinx-build with warnings as errors.
-4. The site's index must link every module, filter and role of the collection and every user guide
-   page; the HTML is then copied to --out (default .build/docs/html).
+4. The site's index must link every module, filter, inventory plugin and role of the collection and
+   every user guide page; the HTML is then copied to --out (default .build/docs/html).
 
 Run it with the Python of a venv made from docs/requirements.txt (it finds the tools beside it).
 """
@@ -43,7 +43,13 @@ ANSIBLE_DOCS_LABELS = {
     "list_of_callback_plugins": ("collections/index_callback.html#list-of-callback-plugins",
                                  "Index of all Callback Plugins"),
     "list_of_collections": ("collections/index.html#list-of-collections", "Collection Index"),
+    "ansible_collections.ansible.builtin.find_module": ("collections/ansible/builtin/find_module.html",
+                                                        "ansible.builtin.find module"),
 }
+# ansible-core settings the generated pages name as environment variables (the inventory plugin's
+# cache options, and its notes): each links to its entry on the configuration settings page.
+ANSIBLE_DOCS_ENVVARS = ("ANSIBLE_CACHE_PLUGIN", "ANSIBLE_CACHE_PLUGIN_CONNECTION", "ANSIBLE_CACHE_PLUGIN_PREFIX",
+                        "ANSIBLE_CACHE_PLUGIN_TIMEOUT", "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED")
 
 
 class Links(html.parser.HTMLParser):
@@ -57,20 +63,22 @@ class Links(html.parser.HTMLParser):
 
 
 def expected_pages():
-    """Every page the index must link: modules, filters, roles, and the user guide."""
+    """Every page the index must link: modules, filters, inventory plugins, roles, and the user guide."""
     modules = [f"{path.stem}_module.html" for path in (REPO / "plugins" / "modules").glob("*.py")
                if not path.stem.startswith("_")]
     filters = [f"{path.stem}_filter.html" for path in (REPO / "plugins" / "filter").glob("*.yml")]
+    inventories = [f"{path.stem}_inventory.html" for path in (REPO / "plugins" / "inventory").glob("*.py")]
     roles = [f"{path.name}_role.html" for path in (REPO / "roles").iterdir() if (path / "meta" / "argument_specs.yml").exists()]
     index = yaml.safe_load((REPO / "docs" / "docsite" / "extra-docs.yml").read_text())
     guides = [f"docsite/{entry if isinstance(entry, str) else entry['ref']}.html"
               for section in index["sections"] for entry in section["toctree"]]
-    return sorted(modules) + sorted(filters) + sorted(roles) + guides
+    return sorted(modules) + sorted(filters) + sorted(inventories) + sorted(roles) + guides
 
 
 def write_inventory(path):
-    """A Sphinx objects.inv (version 2) holding ANSIBLE_DOCS_LABELS."""
+    """A Sphinx objects.inv (version 2) holding ANSIBLE_DOCS_LABELS and ANSIBLE_DOCS_ENVVARS."""
     lines = "".join(f"{label} std:label -1 {page} {title}\n" for label, (page, title) in sorted(ANSIBLE_DOCS_LABELS.items()))
+    lines += "".join(f"{name} std:envvar 1 reference_appendices/config.html#envvar-$ -\n" for name in ANSIBLE_DOCS_ENVVARS)
     header = "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n"
     path.write_bytes(header.encode() + zlib.compress(lines.encode()))
 

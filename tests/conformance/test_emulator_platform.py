@@ -33,7 +33,7 @@ def test_system_status_lists_clients_then_stats_and_cache(api):
     entries = _data(api.get("/api/v2/system_status"))
     clients = [entry for entry in entries if "computer_id" in entry]
     assert len(clients) == len(entries) - 2
-    assert "cache_id" in entries[-1] and "active_count" in entries[-2]
+    assert "cache_id" in entries[-1] and "normal_count" in entries[-2]
     assert {c["host_name"] for c in clients} >= {"WIN-HR-03", "WIN-SALES-04", "WIN-FIN-01"}
 
 

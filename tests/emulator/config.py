@@ -13,7 +13,7 @@ LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": floa
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
                     "question_delay": float, "result_page_max": int, "list_page_max": int,
                     "tasks_readable": bool, "strict": bool, "label_ids_absent": bool,
-                    "missing_intel_status": int, "collect_delay": float}
+                    "missing_intel_status": int, "collect_delay": float, "system_status_page_max": int}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -58,6 +58,9 @@ class EmulatorConfig:
     label_ids_absent: bool = False
     # A GET of one intel document that does not exist answers 404, or 400 "... not found" (both seen).
     missing_intel_status: int = 404
+    # GET /api/v2/system_status answers at most this many clients (0: all of them); the rest are read
+    # with the tanium-options header (docs/wire-format.md#endpoints).
+    system_status_page_max: int = 0
     # File collection: a live connection turns `connected`, and a file download task completes,
     # this many seconds after it was asked for.
     collect_delay: float = 0.3
@@ -97,6 +100,8 @@ def check_live_values(fields: dict) -> None:
         raise ValueError("missing_intel_status must be 400 or 404")
     if "list_page_max" in fields and int(fields["list_page_max"]) < 0:
         raise ValueError("list_page_max must not be negative")
+    if "system_status_page_max" in fields and int(fields["system_status_page_max"]) < 0:
+        raise ValueError("system_status_page_max must not be negative")
     if "result_page_max" in fields and int(fields["result_page_max"]) < 1:
         raise ValueError("result_page_max must be at least 1")
     for name in ("deploy_delay", "latency", "session_ttl", "question_delay", "collect_delay"):

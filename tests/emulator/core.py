@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from . import guesses
-from .alerts import new_alert
+from .alerts import checked_state, new_alert
 from .clock import iso, iso_now, parse_iso
 from .config import LIVE_FIELDS, EmulatorConfig, coerce_live_values
 from .deployments import Deployer
@@ -102,13 +102,16 @@ class EmulatorCore:
         return existing.id if existing else self.store.add_label(label, "").id
 
     def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None,
-                    priority: str | None = None, severity: str | None = None) -> dict:
+                    priority: str | None = None, severity: str | None = None, state: str | None = None,
+                    ip: str | None = None) -> dict:
         """Raise one alert now, as a match on that endpoint would (its first file), without a deploy.
 
         `alerted_at` (ISO-8601) makes an endpoint that reports late (or whose clock runs ahead): the alert
         is stored and received now with that time. `priority` and `severity` override the defaults.
+        `state` gives the alert a state other than unresolved; `ip` picks one of endpoints sharing a name.
         """
-        endpoint = next((e for e in self.fleet.endpoints if e["name"] == computer_name), None)
+        endpoint = next((e for e in self.fleet.endpoints
+                         if e["name"] == computer_name and ip in (None, e["ip"])), None)
         if endpoint is None or not endpoint["files"]:
             raise ValueError(f"no fleet endpoint {computer_name!r} with files")
         with self.store.lock:
@@ -121,6 +124,8 @@ class EmulatorCore:
             alert.priority = priority or alert.priority
             alert.severity = severity or alert.severity
             self.store.add_alert(alert)
+            if state is not None:
+                self.store.set_alert_state(alert, checked_state(state))
             rendered = alert.render("4")
         self.store.changed()
         return rendered

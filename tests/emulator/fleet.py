@@ -7,9 +7,13 @@ import os
 import re
 import zlib
 
+from .clock import parse_iso
+
 DEFAULT_FLEET_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fleet.json")
 _HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 _HEX = re.compile(r"[0-9a-f]+")
+# The `status` values system_status gives a client (docs/wire-format.md#endpoints).
+CLIENT_STATUSES = ("Leader", "Normal", "Blocked", "Slow link")
 
 
 class Fleet:
@@ -68,8 +72,9 @@ def _checked_endpoint(endpoint: dict, index: int) -> dict:
 
 
 def _platform_facts(endpoint: dict) -> dict:
-    """What the platform API shows of an endpoint: its client id, what its AV detected, and
-    sensors it answers with a special value (`answers`: sensor name -> value)."""
+    """What the platform API shows of an endpoint: its client id, what its AV detected, sensors it
+    answers with a special value (`answers`: sensor name -> value), and its system_status `status`
+    and `last_registration` (ISO 8601; None: the emulator's fixed date)."""
     detections = endpoint.get("detections", [])
     for detection in detections:
         if not isinstance(detection.get("path"), str) or detection.get("status") not in ("unresolved", "resolved"):
@@ -78,8 +83,17 @@ def _platform_facts(endpoint: dict) -> dict:
     answers = endpoint.get("answers", {})
     if not all(isinstance(value, str) for value in answers.values()):
         raise ValueError(f"fleet endpoint {endpoint['name']}: every answer must be a string")
+    status = endpoint.get("status", "Normal")
+    if status not in CLIENT_STATUSES:
+        raise ValueError(f"fleet endpoint {endpoint['name']}: status must be one of {CLIENT_STATUSES}")
+    registered = endpoint.get("last_registration")
+    if registered is not None:
+        try:
+            parse_iso(registered)
+        except (AttributeError, ValueError):
+            raise ValueError(f"fleet endpoint {endpoint['name']}: last_registration must be ISO 8601") from None
     # A stable id per name, as the platform gives each client one.
     client_id = endpoint.get("client_id") or zlib.crc32(endpoint["name"].encode())
     return {"client_id": int(client_id),
             "detections": [{"path": d["path"], "status": d["status"]} for d in detections],
-            "answers": dict(answers)}
+            "answers": dict(answers), "status": status, "last_registration": registered}

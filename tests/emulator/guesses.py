@@ -49,6 +49,16 @@ UNKNOWN_LABEL_ATTACH_STATUS = 500
 # --- Deploy (docs/wire-format.md#deploy-and-deployment-status) ---
 DEPLOY_TASK_TYPE = "intelDeploy"  # invented; clients must not depend on it
 
+# --- Endpoints (docs/wire-format.md#endpoints) ---
+# INFERRED: system_status is a cached list paged like result_data, with the `tanium-options` header
+# (`row_start`, `row_count`, `cache_id`); its last object tells the page (`page_row_count`) and the
+# whole list (`filtered_row_count`, `cache_row_count`). Without the header: every row, as public
+# clients read it.
+SYSTEM_STATUS_CACHE_ID = "1f0c2a7e"
+SYSTEM_STATUS_CACHE_SECONDS = 60
+# UNKNOWN: the shape of the aggregate object's `versions` (no client reads it).
+CLIENT_VERSION = "7.6.2.1218"
+
 # --- File collection (docs/wire-format.md#file-collection) ---
 # INFERRED: which digest the evidence record's `hash` is; clients should tell by its length.
 EVIDENCE_HASH = "sha256"

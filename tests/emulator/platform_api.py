@@ -3,10 +3,13 @@ saved questions, sensors and computer groups. Always {"data": ...}; sessions sha
 
 from __future__ import annotations
 
+import datetime
 import json
+import time
 from urllib.parse import unquote
 
-from .clock import iso
+from . import guesses
+from .clock import iso, parse_iso
 from .questions import ParseError, candidate_wire, parse_candidates, parse_exact, question_from_wire
 from .sensors import sensor_named
 from .wire import Request, bad_request, json_response, not_found
@@ -30,15 +33,54 @@ def group_members(core, group_id: int) -> list | None:
 
 # --- endpoints ---
 def system_status(core, request: Request):
-    """Client entries, then a stats object and a cache object, as real servers end the list."""
-    clients = [{"computer_id": str(e["client_id"]), "host_name": e["name"], "ipaddress_client": e["ip"],
-                "ipaddress_server": "10.20.0.2", "last_registration": iso(_REGISTERED_AT),
-                "full_version": "7.6.2.1218", "port_number": 17472, "protocol_version": 316,
-                "public_key_valid": True, "receive_state": "None", "send_state": "None",
-                "registered_with_tls": True, "status": "Normal"} for e in core.fleet.endpoints]
-    stats = {"active_count": len(clients), "total_count": len(clients), "slow_link_count": 0}
-    cache = {"cache_id": "1f0c2a7e", "cache_row_count": len(clients), "filtered_row_count": len(clients)}
-    return json_response(clients + [stats, cache], envelope=True)
+    """Client entries, then an aggregate object and a cache object, as real servers end the list.
+
+    One page of the cached list (guesses.py, "Endpoints"): `tanium-options` picks `row_start` and
+    `row_count`; `system_status_page_max` caps the clients a page holds. Strict: no query parameter,
+    as no public client sends one.
+    """
+    if core.config.strict and request.query:
+        raise bad_request(f"strict: system_status takes no query parameters (got {sorted(request.query)}); "
+                          "page with the tanium-options header")
+    options = _tanium_options(request)
+    if options.get("cache_id") not in (None, guesses.SYSTEM_STATUS_CACHE_ID):
+        raise bad_request(f"cache {options['cache_id']} does not exist or has expired")
+    endpoints = core.fleet.endpoints
+    start, count = options.get("row_start", 0), options.get("row_count")
+    page_max = core.config.system_status_page_max
+    if page_max:
+        count = page_max if count is None else min(count, page_max)
+    page = endpoints[start:] if count is None else endpoints[start:start + count]
+    clients = [_client_entry(endpoint) for endpoint in page]
+    cache = {"cache_id": guesses.SYSTEM_STATUS_CACHE_ID, "page_row_count": len(clients),
+             "filtered_row_count": len(endpoints), "cache_row_count": len(endpoints),
+             "expiration": iso(time.time() + guesses.SYSTEM_STATUS_CACHE_SECONDS)}
+    return json_response(clients + [_aggregate(endpoints), cache], envelope=True)
+
+
+def _client_entry(endpoint: dict) -> dict:
+    return {"computer_id": str(endpoint["client_id"]), "host_name": endpoint["name"],
+            "ipaddress_client": endpoint["ip"], "ipaddress_server": "10.20.0.2",
+            "last_registration": _registration_time(endpoint["last_registration"]),
+            "full_version": guesses.CLIENT_VERSION, "port_number": 17472, "protocol_version": 316,
+            "public_key_valid": True, "receive_state": "None", "send_state": "None",
+            "registered_with_tls": True, "status": endpoint["status"]}
+
+
+def _registration_time(value: str | None) -> str:
+    """In the form of the evidence's sample, `2021-09-14T07:54:50Z`: whole seconds, UTC."""
+    moment = parse_iso(value) if value else datetime.datetime.fromtimestamp(_REGISTERED_AT, datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _aggregate(endpoints: list) -> dict:
+    statuses = [endpoint["status"] for endpoint in endpoints]
+    return {"send_forward_count": 0, "send_backward_count": 0, "send_none_count": len(endpoints),
+            "send_ok_count": 0, "receive_none_count": len(endpoints), "receive_ok_count": 0,
+            "slowlink_count": statuses.count("Slow link"), "blocked_count": statuses.count("Blocked"),
+            "leader_count": statuses.count("Leader"), "normal_count": statuses.count("Normal"),
+            "registered_with_tls_count": len(endpoints),
+            "versions": [{"version": guesses.CLIENT_VERSION, "count": len(endpoints)}]}
 
 
 def dec_endpoints(core, request: Request):
@@ -148,8 +190,8 @@ def _question(core, question_id: int):
     return question
 
 
-def _result_data(core, request: Request, question):
-    """One page of rows: `tanium-options` {row_start, row_count, cache_id}; at most result_page_max rows."""
+def _tanium_options(request: Request) -> dict:
+    """The `tanium-options` header: {row_start (default 0), row_count (None: all), cache_id (or None)}."""
     try:
         options = json.loads(request.headers.get("tanium-options") or "{}")
         start, count = int(options.get("row_start", 0)), options.get("row_count")
@@ -158,7 +200,14 @@ def _result_data(core, request: Request, question):
         raise bad_request("the tanium-options header must be a JSON object") from None
     if start < 0 or (count is not None and count < 0):
         raise bad_request("row_start and row_count must not be negative")
-    cache_id, rows = core.questions.snapshot(question, options.get("cache_id"))
+    return {"row_start": start, "row_count": count, "cache_id": options.get("cache_id")}
+
+
+def _result_data(core, request: Request, question):
+    """One page of rows: `tanium-options` {row_start, row_count, cache_id}; at most result_page_max rows."""
+    options = _tanium_options(request)
+    start, count = options["row_start"], options["row_count"]
+    cache_id, rows = core.questions.snapshot(question, options["cache_id"])
     limit = core.config.result_page_max if count is None else min(count, core.config.result_page_max)
     info = core.questions.result_info(question)
     result_set = dict(info, row_count=len(rows), cache_id=cache_id, filtered_row_count=len(rows),

@@ -187,4 +187,5 @@ class EmulatorServer:
         return self.core.seed_intel(content, filename, labels=labels, description=description)
 
     def raise_alert(self, intel_doc_id: int, computer_name: str, alerted_at: str | None = None, **overrides) -> dict:
+        """`overrides`: priority, severity, state, ip (EmulatorCore.raise_alert)."""
         return self.core.raise_alert(intel_doc_id, computer_name, alerted_at=alerted_at, **overrides)

@@ -73,6 +73,14 @@ SYSTEM_STATUS = "/api/v2/system_status"
 # The platform field of an endpoint comes from here (system_status has none).
 # INFERRED: a server without this API answers 404 there; the platform is then left unknown.
 DEC_ENDPOINTS = "/plugin/products/dec/v1/endpoints"
+# The inventory's reads (docs/wire-format.md#inventory).
+# INFERRED: system_status is a cached list paged as result_data is: when its cache object counts more
+# rows (under the first of these keys it holds) than the answer carried, the rest is asked for with
+# RESULT_PAGING_HEADER {row_start, row_count, cache_id}.
+SYSTEM_STATUS_TOTAL_KEYS = ("filtered_row_count", "cache_row_count")
+# INFERRED: an alert names its endpoint by computerName, which is the endpoint's system_status
+# host_name (compared ignoring case); computerIpAddress tells apart endpoints that share a name.
+ALERT_HOST_NAME, ALERT_HOST_IP = "computerName", "computerIpAddress"
 PARSE_QUESTION = "/api/v2/parse_question"
 QUESTIONS = "/api/v2/questions"
 RESULT_INFO = "/api/v2/result_info/question/{question_id}"
