@@ -18,11 +18,13 @@ options:
     default: false
   wait_timeout:
     description:
-      - How many seconds to wait at most. When they pass first, the task fails and reports the last
-        status it read.
+      - How many seconds the whole task may take, from its first request to its end, with or without O(wait)
+        (the status read before, the deploy request and its retries, and each read of the wait). When they pass
+        first, the task fails naming O(wait_timeout) (and, once the deployment started, with the last status
+        it read).
       - An expired login session during a long wait is renewed, and transient server errors are retried,
         but no retry, pause (not even a long C(Retry-After)) or read runs past this timeout; a read at
-        its very end still gets one second, so the wait ends at most a few seconds after it.
+        its very end still gets one second, so the task ends at most a few seconds after it.
     type: int
     default: 900
   wait_sleep:
