@@ -48,8 +48,14 @@ notes:
 options:
   wait_timeout:
     description:
-      - How many seconds to wait at most for the whole operation; the per-request limit is O(timeout).
-      - An expired login session during a long wait is renewed, and transient server errors are retried.
+      - How many seconds the whole task may take, from its first request to its end (parsing and asking the
+        question, waiting for the answers, and reading the rows), retries and C(Retry-After) pauses included.
+        The per-request limit is O(timeout), cut to the time left (but at least one second).
+      - The last progress read is at least O(wait_sleep) seconds before the end, the time kept to read the
+        rows. Answers not complete by then are returned as they are, with RV(complete=false); rows that
+        cannot be read in the time left fail the task naming O(wait_timeout).
+      - An expired login session during a long wait is renewed, and transient server errors are retried,
+        but no pause is slept past the end.
     type: int
     default: 600
   wait_sleep:

@@ -69,6 +69,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             "content_disposition": headers.get("content-disposition"),
             "description": headers.get("description"),
             "user_agent": headers.get("user-agent"), "body_size": 0,
+            # The platform API pages result_data with this JSON header instead of a query.
+            "tanium_options": headers.get("tanium-options"),
         }
         body, entry["body_size"], too_large = self._read_body(core.config.max_body)
         if fault is not None and fault.action == "drop":

@@ -158,6 +158,8 @@ def _result_data(core, request: Request, question):
         raise bad_request("the tanium-options header must be a JSON object") from None
     if start < 0 or (count is not None and count < 0):
         raise bad_request("row_start and row_count must not be negative")
+    if core.config.result_row_start_ignored:
+        start = 0
     cache_id, rows = core.questions.snapshot(question, options.get("cache_id"))
     limit = core.config.result_page_max if count is None else min(count, core.config.result_page_max)
     info = core.questions.result_info(question)
