@@ -22,13 +22,16 @@ def requests_to(emulator, method, path):
 
 
 @contextlib.contextmanager
-def fault_during_wait(emulator, **fault):
-    """Add a one-time fault on status reads as soon as the deploy request has been served."""
+def fault_during_wait(emulator, passes=0, **fault):
+    """Add a one-time fault on status reads as soon as the deploy request has been served (after
+    `passes` more status reads that pass)."""
 
     def add_after_deploy():
         deadline = time.monotonic() + 60
         while not requests_to(emulator, "POST", DEPLOY_PATH) and time.monotonic() < deadline:
             time.sleep(0.01)
+        if passes:
+            emulator.add_fault(method="GET", path="intel/status$", action="delay", delay=0, times=passes)
         emulator.add_fault(method="GET", path="intel/status$", times=1, **fault)
 
     watcher = threading.Thread(target=add_after_deploy, daemon=True)
@@ -252,7 +255,8 @@ def journal_entry(emulator, path, within=30):
 
 @pytest.mark.emulator(deploy_delay=30)
 def test_a_20_second_status_read_during_the_wait_ends_the_task_at_wait_timeout(emulator, run_playbook):
-    with fault_during_wait(emulator, action="delay", delay=20):
+    # One status read of the wait passes (pending revision 1), a later one takes 20 s.
+    with fault_during_wait(emulator, passes=1, action="delay", delay=20):
         run, elapsed = timed_run(run_playbook, [dict(deploy_task(wait=True, wait_timeout=5, wait_sleep=1),
                                                      ignore_errors=True)])
     assert elapsed < 12, elapsed  # the bound (5 s) and ansible-playbook's own start, not the 20 s read
