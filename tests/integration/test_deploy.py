@@ -270,8 +270,8 @@ def test_a_20_second_status_read_during_the_wait_ends_the_task_at_wait_timeout(e
 
 
 @pytest.mark.emulator(deploy_delay=30)
-def test_a_20_second_status_read_before_the_deploy_ends_the_task_at_wait_timeout_deploying_nothing(emulator,
-                                                                                                  run_playbook):
+def test_a_20_second_status_read_before_the_deploy_ends_the_task_at_wait_timeout_deploying_nothing(
+        emulator, run_playbook):
     emulator.add_fault(method="GET", path="intel/status$", action="delay", delay=20, times=1)
     run, elapsed = timed_run(run_playbook, [dict(deploy_task(wait=True, wait_timeout=5, wait_sleep=1),
                                                  ignore_errors=True)])

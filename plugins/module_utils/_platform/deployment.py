@@ -128,8 +128,9 @@ def wait_for_deployment(task, before, requested_at, sleep, task_id=None):
 
     def finished(seen):
         task_status, status = seen
-        return task_status == wire.TASK_DONE or (task_status is None and deployment_finished(before, status,
-                                                                                              requested_at))
+        if task_status is None:  # the task cannot be read: the status decides
+            return deployment_finished(before, status, requested_at)
+        return task_status == wire.TASK_DONE
 
     try:
         return task.poll("waiting for the deployment to finish", read, finished, sleep)[1]

@@ -101,9 +101,9 @@ def test_any_damage_to_an_evidence_zip_is_an_archive_error():
     rng = random.Random(7)
     for original in originals:
         damaged = [original[:cut] for cut in range(0, len(original), 7)]
-        for _ in range(300):
+        for _flip in range(300):
             flipped = bytearray(original)
-            for _ in range(rng.randrange(1, 4)):
+            for _byte in range(rng.randrange(1, 4)):
                 flipped[rng.randrange(len(flipped))] = rng.randrange(256)
             damaged.append(bytes(flipped))
         for data in damaged:
