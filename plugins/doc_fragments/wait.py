@@ -18,11 +18,13 @@ options:
     default: false
   wait_timeout:
     description:
-      - How many seconds to wait at most. When they pass first, the task fails and reports the last
-        status it read.
+      - How many seconds the whole task may take, from its first request to its end, with or without O(wait)
+        (the status read before, the deploy request and its retries, and each read of the wait). When they pass
+        first, the task fails naming O(wait_timeout) (and, once the deployment started, with the last status
+        it read).
       - An expired login session during a long wait is renewed, and transient server errors are retried,
         but no retry, pause (not even a long C(Retry-After)) or read runs past this timeout; a read at
-        its very end still gets one second, so the wait ends at most a few seconds after it.
+        its very end still gets one second, so the task ends at most a few seconds after it.
     type: int
     default: 900
   wait_sleep:
@@ -46,8 +48,14 @@ notes:
 options:
   wait_timeout:
     description:
-      - How many seconds to wait at most for the whole operation; the per-request limit is O(timeout).
-      - An expired login session during a long wait is renewed, and transient server errors are retried.
+      - How many seconds the whole task may take, from its first request to its end (parsing and asking the
+        question, waiting for the answers, and reading the rows), retries and C(Retry-After) pauses included.
+        The per-request limit is O(timeout), cut to the time left (but at least one second).
+      - The last progress read is at least O(wait_sleep) seconds before the end, the time kept to read the
+        rows. Answers not complete by then are returned as they are, with RV(complete=false); rows that
+        cannot be read in the time left fail the task naming O(wait_timeout).
+      - An expired login session during a long wait is renewed, and transient server errors are retried,
+        but no pause is slept past the end.
     type: int
     default: 600
   wait_sleep:

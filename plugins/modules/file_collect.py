@@ -17,7 +17,7 @@ description:
   - The connection is closed and deleted afterwards, also when a step failed (unless O(cleanup=false)).
   - Idempotent. When Threat Response already holds evidence for that host and path and O(dest) already holds a
     zip whose file has that evidence's hash, the task changes nothing and opens no connection. O(force=true)
-    collects the file again.
+    collects the file again. A zip in O(dest) that cannot be read (damaged, or not a zip) is collected again.
   - The collected file is treated as malware. The zip is written readable by its owner only (mode 0600),
     nothing is ever executed, and nothing is extracted unless O(extract=true).
 author:
@@ -40,15 +40,28 @@ options:
   dest:
     description:
       - Where the zip goes on the host the module runs on (normally the controller).
-      - An existing directory, or a path ending in C(/), receives C(<file name on the endpoint>.zip); any other
-        value is the zip's own path, and its directory must exist. Names from the server or the archive never
-        choose where a file is written.
+      - An existing directory, or a path ending in C(/), receives C(<file name on the endpoint>.zip) (with C(%) and
+        control characters percent-encoded); any other value is the zip's own path, and its directory must exist.
+        Names from the server or the archive never choose where a file is written.
     type: path
     required: true
+  endpoint_directory:
+    description:
+      - Put the zip into a directory of its own below O(dest), named after the endpoint's host name as the
+        platform spells it, and made (mode 0700) when missing. O(dest) must then be an existing directory.
+      - The host name comes from the server, so it only ever names one directory inside O(dest). A name that
+        is not a plain directory name (V(..), V(../victim), V(/etc), one with a path separator, C(%) or a
+        control character) is percent-encoded into one (V(%2E%2E), V(..%2Fvictim), V(%2Fetc)), with a
+        warning; an empty name, or one longer than 255 bytes, fails the task naming the endpoint.
+    type: bool
+    default: false
   wait_timeout:
     description:
-      - How many seconds the whole collection may take (connecting, then the download task). When they
-        pass first, the task fails and the connection is still closed.
+      - How many seconds the whole task may take, from its first request to its end (the lookups, connecting,
+        the download task, the download), retries and C(Retry-After) pauses included. When they pass first,
+        the task fails naming O(wait_timeout) and the step it was in.
+      - No pause is slept past it and each request gets at most the time left (at least one second). The
+        connection is still closed when the time is up; each clean-up request then gets one second, without retries.
     type: int
     default: 600
   wait_sleep:
@@ -64,8 +77,9 @@ options:
   extract:
     description:
       - Also unpack the file beside the zip (mode 0600, never executable).
-      - Entries with an absolute name or a name climbing out of the directory are refused, and so is an
-        archive unpacking to more than 512 MiB.
+      - Entries with an absolute name, a control character, a name climbing out of the directory, or the name of
+        the zip itself are refused (before the zip is written), and so is an archive unpacking to more than
+        512 MiB.
     type: bool
     default: false
   cleanup:
@@ -104,6 +118,15 @@ EXAMPLES = r"""
     dest: /srv/evidence/WIN-HR-03/
   register: sample
 
+- name: Collect it into a directory named after the endpoint, as the file_triage role does
+  tanium.threat_response.file_collect:
+    hostname: "{{ item.hostname }}"
+    path: "{{ item.path }}"
+    dest: /srv/evidence/incident-4711
+    endpoint_directory: true
+    wait_timeout: 300
+  loop: "{{ suspicious_files }}"
+
 - name: Show its hashes
   ansible.builtin.debug:
     msg: "{{ sample.sha256 }} ({{ sample.size }} bytes) in {{ sample.dest }}"
@@ -111,7 +134,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 dest:
-  description: Path of the zip (password C(infected)) on the host the module ran on.
+  description:
+    - Path of the zip (password C(infected)) on the host the module ran on; with O(endpoint_directory), inside the
+      endpoint's directory.
   returned: always
   type: str
   sample: /srv/evidence/WIN-HR-03/invoice_0423.pdf.exe.zip
@@ -166,6 +191,7 @@ def main():
             hostname=dict(type="str"),
             client_id=dict(type="str"),
             dest=dict(type="path", required=True),
+            endpoint_directory=dict(type="bool", default=False),
             **wait_argument_spec(timeout=600, sleep=2),
             force=dict(type="bool", default=False),
             extract=dict(type="bool", default=False),

@@ -123,6 +123,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._platform.d
     status_record,
     wait_for_deployment,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
     ThreatResponseModule,
@@ -133,17 +134,21 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.timest
 
 def deploy(module):
     client, params = module.client, module.params
-    before = read_status(client)
+    # wait_timeout bounds the whole task, from this first read to the exit, with or without `wait`.
+    task = TaskDeadline(client, params["wait_timeout"])
+    with task.step("reading the deployment status"):
+        before = read_status(client)
     if module.check_mode:
         return dict(changed=True, task_id=None, status=status_record(before), elapsed=0.0)
     started, requested_at = time.monotonic(), utc_now()
-    task_id = start_deployment(client)
+    with task.step("asking the server to deploy"):
+        task_id = start_deployment(client)
     try:
         if not params["wait"]:
-            status = read_status(client)
+            with task.step("reading the deployment status"):
+                status = read_status(client)
         else:
-            status = wait_for_deployment(client, before, requested_at, params["wait_timeout"], params["wait_sleep"],
-                                         task_id=task_id)
+            status = wait_for_deployment(task, before, requested_at, params["wait_sleep"], task_id=task_id)
     except DeploymentTimeout as timeout:
         module.fail_json(msg=str(timeout), changed=True, task_id=task_id, status=status_record(timeout.last_status),
                          elapsed=round(time.monotonic() - started, 1))

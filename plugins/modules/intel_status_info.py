@@ -131,8 +131,8 @@ intel:
       sample: true
 """
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import document_deployed
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform.deployment import (
-    document_deployed,
     read_status,
     status_record,
 )

@@ -46,6 +46,14 @@ options:
       - Seconds the server keeps asking the question's endpoints.
     type: int
     default: 600
+  max_rows:
+    description:
+      - Read at most this many answer rows (before C([no results]) rows are dropped and the rest sorted into
+        RV(rows), RV(unavailable) and RV(errors)). When the answer holds more, the task returns the first ones
+        with RV(truncated=true) and warns.
+      - The rows are read in pages of 500, each request asking only for what is still missing.
+    type: int
+    default: 10000
 extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.wait.poll
@@ -55,6 +63,8 @@ notes:
     RV(complete=false); it does not fail.
   - A C(result_data) request that answers HTTP 404 is tried once more after O(wait_sleep) seconds (slow sensors
     are known to cause this).
+  - A server that answers the same rows again for the next page (it ignores C(row_start)) fails the task
+    instead of being asked forever.
 seealso:
   - module: tanium.threat_response.endpoint_info
 """
@@ -111,6 +121,16 @@ rows:
   type: list
   elements: dict
   sample: [{"Computer Name": ["WIN-HR-03"], "Detected Threats Path": ["C:\\Users\\mlee\\Downloads\\invoice.exe"]}]
+row_count:
+  description: How many rows the server holds for the answer; more than were read when RV(truncated) is true.
+  returned: always
+  type: int
+  sample: 4
+truncated:
+  description: Whether the answer holds more rows than O(max_rows), so that only the first O(max_rows) were read.
+  returned: always
+  type: bool
+  sample: false
 complete:
   description: Whether O(complete_percent) of the expected endpoints answered before O(wait_timeout) passed.
   returned: always
@@ -141,6 +161,7 @@ errors:
 """
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform import questions
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._module import (
     ThreatResponseModule,
@@ -154,20 +175,30 @@ def question(module):
         raise InvalidInput("complete_percent must be between 1 and 100")
     if params["expire_seconds"] < 1:
         raise InvalidInput("expire_seconds must be at least 1")
+    if params["max_rows"] < 1:
+        raise InvalidInput("max_rows must be at least 1")
+    # wait_timeout bounds the whole task, from the parse request to the last row read.
+    task = TaskDeadline(client, params["wait_timeout"])
     saved_id = question_text = None
     if params["text"] is not None:
-        candidate = questions.with_parameters(client, questions.parse(client, params["text"]))
-        question_text = candidate.get("question_text")
-        question_id = questions.ask(client, candidate, params["expire_seconds"])
+        with task.step("asking the question"):
+            candidate = questions.with_parameters(client, questions.parse(client, params["text"]))
+            question_text = candidate.get("question_text")
+            question_id = questions.ask(client, candidate, params["expire_seconds"])
     else:
-        saved_id, question_id = questions.saved_question(client, params["saved_question"], params["refresh"])
-    info, complete = questions.wait_for_answers(client, question_id, params["complete_percent"],
-                                                params["wait_timeout"], params["wait_sleep"])
-    columns, raw_rows = questions.read_answers(client, question_id, params["wait_sleep"])
+        with task.step(f"looking up saved question {params['saved_question']!r}"):
+            saved_id, question_id = questions.saved_question(client, params["saved_question"], params["refresh"])
+    info, complete = questions.wait_for_answers(task, question_id, params["complete_percent"], params["wait_sleep"])
+    columns, raw_rows, row_count = questions.read_answers(task, question_id, params["wait_sleep"], params["max_rows"])
+    truncated = len(raw_rows) >= params["max_rows"] and row_count > len(raw_rows)
+    if truncated:
+        module.warn(f"question {question_id}: the answer holds {row_count} rows; only the first {len(raw_rows)} "
+                    "were read (max_rows)")
     rows, unavailable, errors = questions.sort_rows(columns, raw_rows)
     return dict(changed=False, question_id=question_id, saved_question_id=saved_id, question_text=question_text,
-                columns=columns, rows=rows, complete=complete, tested=info.get("mr_tested") or 0,
-                estimated_total=info.get("estimated_total") or 0, unavailable=unavailable, errors=errors)
+                columns=columns, rows=rows, row_count=row_count, truncated=truncated, complete=complete,
+                tested=info.get("mr_tested") or 0, estimated_total=info.get("estimated_total") or 0,
+                unavailable=unavailable, errors=errors)
 
 
 def main():
@@ -178,6 +209,7 @@ def main():
             refresh=dict(type="bool", default=True),
             complete_percent=dict(type="int", default=99),
             expire_seconds=dict(type="int", default=600),
+            max_rows=dict(type="int", default=10000),
             # Documented by the wait.poll fragment, with these defaults.
             **wait_argument_spec(timeout=600, sleep=5),
         ),

@@ -83,6 +83,14 @@ def test_paging_with_tanium_options_keeps_one_snapshot(make_server):
                    headers={"tanium-options": "nope"}).status_code == 400
 
 
+def test_a_server_that_ignores_row_start_answers_the_first_rows_again(make_server):
+    api = Api(make_server(question_delay=0, result_page_max=2, result_row_start_ignored=True))
+    question_id = _ask(api, "Get Computer Name from all machines")
+    first = _rows(api, question_id, row_start=0, row_count=500)
+    again = _rows(api, question_id, row_start=2, row_count=500, cache_id=first["cache_id"])
+    assert len(first["rows"]) == 2 and again["rows"] == first["rows"]
+
+
 def test_ambiguous_text_gets_several_candidates_and_cannot_be_asked_as_text(api):
     candidates = _data(api.post("/api/v2/parse_question", json={"text": "Get Detected Threats from all machines"}))
     assert {c["question_text"] for c in candidates} == {"Get Detected Threats Path from all machines",

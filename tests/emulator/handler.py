@@ -70,6 +70,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             "description": headers.get("description"),
             "tanium_options": headers.get("tanium-options"),
             "user_agent": headers.get("user-agent"), "body_size": 0,
+            # The platform API pages result_data with this JSON header instead of a query.
+            "tanium_options": headers.get("tanium-options"),
         }
         body, entry["body_size"], too_large = self._read_body(core.config.max_body)
         if fault is not None and fault.action == "drop":

@@ -207,6 +207,8 @@ def _result_data(core, request: Request, question):
     """One page of rows: `tanium-options` {row_start, row_count, cache_id}; at most result_page_max rows."""
     options = _tanium_options(request)
     start, count = options["row_start"], options["row_count"]
+    if core.config.result_row_start_ignored:
+        start = 0
     cache_id, rows = core.questions.snapshot(question, options["cache_id"])
     limit = core.config.result_page_max if count is None else min(count, core.config.result_page_max)
     info = core.questions.result_info(question)

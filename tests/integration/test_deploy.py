@@ -22,13 +22,16 @@ def requests_to(emulator, method, path):
 
 
 @contextlib.contextmanager
-def fault_during_wait(emulator, **fault):
-    """Add a one-time fault on status reads as soon as the deploy request has been served."""
+def fault_during_wait(emulator, passes=0, **fault):
+    """Add a one-time fault on status reads as soon as the deploy request has been served (after
+    `passes` more status reads that pass)."""
 
     def add_after_deploy():
         deadline = time.monotonic() + 60
         while not requests_to(emulator, "POST", DEPLOY_PATH) and time.monotonic() < deadline:
             time.sleep(0.01)
+        if passes:
+            emulator.add_fault(method="GET", path="intel/status$", action="delay", delay=0, times=passes)
         emulator.add_fault(method="GET", path="intel/status$", times=1, **fault)
 
     watcher = threading.Thread(target=add_after_deploy, daemon=True)
@@ -73,7 +76,8 @@ def test_wait_shorter_than_the_deployment_fails_with_the_last_status(emulator, r
     run = run_playbook([dict(deploy_task(wait=True, wait_timeout=1, wait_sleep=1), ignore_errors=True)])
     assert run.status("deploy") == "failed"
     result = run.task("deploy")
-    assert result["msg"].startswith(f"gave up after 1 seconds: the deployment (task {result['task_id']}) had not finished")
+    assert result["msg"].startswith(f"gave up after wait_timeout (1 seconds): the deployment (task {result['task_id']})"
+                                    " had not finished")
     assert "last task status: STARTED" in result["msg"]
     assert '"pending_revision": 1' in result["msg"] and '"current_revision": 0' in result["msg"]
     assert result["changed"] is True and isinstance(result["task_id"], int)
@@ -222,8 +226,75 @@ def test_a_wait_gives_up_at_its_timeout_even_when_the_server_asks_to_retry_much_
     watcher.join()
     assert run.status("deploy") == "failed"
     result = run.task("deploy")
-    assert result["msg"].startswith(f"gave up after 5 seconds: the deployment (task {result['task_id']}) had not"
-                                    " finished (GET "), result["msg"]
+    assert result["msg"].startswith(f"gave up after wait_timeout (5 seconds): the deployment (task {result['task_id']})"
+                                    " had not finished (GET "), result["msg"]
     assert "answered HTTP 503; the next try would be 60 seconds later" in result["msg"]
     assert result["elapsed"] < 10  # the wait, not the 60 s a capped Retry-After would take
     assert any(entry["status"] == 503 for entry in emulator.journal)
+
+
+# -- wait_timeout bounds the whole task (docs/reliability.md, "Bounded waits") ------------------
+
+
+def timed_run(run_playbook, tasks):
+    started = time.monotonic()
+    run = run_playbook(tasks)
+    return run, time.monotonic() - started
+
+
+def journal_entry(emulator, path, within=30):
+    """The journal entry of a request to `path`; a delayed one is written only once the server answers it."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        entries = [entry for entry in emulator.journal if entry["path"] == path]
+        if entries:
+            return entries
+        time.sleep(0.2)
+    return []
+
+
+@pytest.mark.emulator(deploy_delay=30)
+def test_a_20_second_status_read_during_the_wait_ends_the_task_at_wait_timeout(emulator, run_playbook):
+    # One status read of the wait passes (pending revision 1), a later one takes 20 s.
+    with fault_during_wait(emulator, passes=1, action="delay", delay=20):
+        run, elapsed = timed_run(run_playbook, [dict(deploy_task(wait=True, wait_timeout=5, wait_sleep=1),
+                                                     ignore_errors=True)])
+    assert elapsed < 12, elapsed  # the bound (5 s) and ansible-playbook's own start, not the 20 s read
+    assert run.status("deploy") == "failed"
+    result = run.task("deploy")
+    assert result["msg"].startswith(f"gave up after wait_timeout (5 seconds): the deployment (task {result['task_id']})"
+                                    " had not finished (no response from "), result["msg"]
+    assert result["changed"] is True and result["elapsed"] < 7
+    assert result["status"]["pending_revision"] == 1  # the last status read, the one before the slow read
+    assert len(requests_to(emulator, "POST", DEPLOY_PATH)) == 1
+
+
+@pytest.mark.emulator(deploy_delay=30)
+def test_a_20_second_status_read_before_the_deploy_ends_the_task_at_wait_timeout_deploying_nothing(
+        emulator, run_playbook):
+    emulator.add_fault(method="GET", path="intel/status$", action="delay", delay=20, times=1)
+    run, elapsed = timed_run(run_playbook, [dict(deploy_task(wait=True, wait_timeout=5, wait_sleep=1),
+                                                 ignore_errors=True)])
+    assert elapsed < 12, elapsed
+    result = run.task("deploy")
+    assert result["msg"].startswith("gave up after wait_timeout (5 seconds) while reading the deployment status "
+                                    "(no response from "), result["msg"]
+    assert result["changed"] is False
+    assert emulator.writes() == []
+    # The slow read was the one request that reached the server (journaled once answered, 20 s after it came).
+    journal_entry(emulator, STATUS_PATH)
+    assert [(entry["method"], entry["path"], entry["fault"]) for entry in emulator.journal] == [
+        ("GET", STATUS_PATH, "delay")]
+
+
+@pytest.mark.emulator(deploy_delay=30)
+def test_a_deploy_request_answered_429_retry_after_20_ends_the_task_at_once(emulator, run_playbook):
+    emulator.add_fault(method="POST", path="intel/deploy$", status=429, retry_after=20, times=None)
+    run, elapsed = timed_run(run_playbook, [dict(deploy_task(wait=True, wait_timeout=5, wait_sleep=1),
+                                                 ignore_errors=True)])
+    assert elapsed < 12, elapsed
+    result = run.task("deploy")
+    assert result["msg"] == ("gave up after wait_timeout (5 seconds) while asking the server to deploy "
+                             f"(POST {DEPLOY_PATH} answered HTTP 429; the next try would be 20 seconds later)")
+    assert result["changed"] is False and "Traceback" not in run.output
+    assert [(entry["method"], entry["status"]) for entry in emulator.journal] == [("GET", 200), ("POST", 429)]

@@ -5,6 +5,7 @@ WIN-HR-03 holds invoice_0423.pdf.exe (tests/emulator/fleet.json); its bytes are 
 
 import hashlib
 import io
+import time
 import zipfile
 
 import pytest
@@ -124,9 +125,53 @@ def test_a_download_that_keeps_failing_fails_and_still_closes(emulator, run_play
 def test_wait_timeout_is_honoured(emulator, run_playbook, dest):
     run = run_playbook([collect(dest=str(dest), wait_timeout=2)])
     assert run.rc != 0
-    assert "wait_timeout reached" in run.task("collect")["msg"]
+    assert run.task("collect")["msg"] == (f"gave up after wait_timeout (2 seconds) while waiting for connection {CID} "
+                                          "to become connected")
     assert ("DELETE", f"/conns/delete/{CID}") in tr_requests(emulator)
     assert not [r for r in tr_requests(emulator) if r[1].endswith("/file")]  # never connected, never asked
+
+
+def test_a_429_asking_for_20_seconds_ends_the_task_within_wait_timeout_and_still_closes(emulator, run_playbook, dest):
+    emulator.add_fault(method="GET", path=f"^{TR}/conns/?$", status=429, retry_after=20, times=None)
+    started = time.monotonic()
+    run = run_playbook([collect(dest=str(dest), wait_timeout=5)])
+    elapsed = time.monotonic() - started
+    assert run.rc != 0 and elapsed < 12, elapsed  # not 5 tries x 20 s
+    assert run.task("collect")["msg"] == (
+        f"gave up after wait_timeout (5 seconds) while waiting for connection {CID} to become connected "
+        f"(GET {TR}/conns answered HTTP 429; the next try would be 20 seconds later)")
+    assert "Traceback" not in run.output
+    assert tr_requests(emulator) == [("GET", "/filedownload"), ("POST", "/conns/connect"), ("GET", "/conns"),
+                                     ("DELETE", f"/conns/close/{CID}"), ("DELETE", f"/conns/delete/{CID}")]
+    assert list(dest.iterdir()) == []
+
+
+def test_a_20_second_read_ends_the_task_within_wait_timeout_and_still_closes(emulator, run_playbook, dest):
+    emulator.add_fault(method="GET", path=f"^{TR}/filedownload/?$", action="delay", delay=20, times=1)
+    started = time.monotonic()
+    run = run_playbook([collect(dest=str(dest), wait_timeout=5)])
+    elapsed = time.monotonic() - started
+    assert run.rc != 0 and elapsed < 12, elapsed
+    assert run.task("collect")["msg"].startswith(
+        f"gave up after wait_timeout (5 seconds) while listing the evidence Threat Response holds for {HOST} "
+        "(no response from "), run.task("collect")["msg"]
+    assert emulator.writes() == []  # no connection opened once the time was up
+
+
+def test_a_damaged_zip_in_dest_is_collected_again(emulator, run_playbook, dest):
+    assert run_playbook([collect(dest=str(dest))]).rc == 0
+    zip_file = dest / "invoice_0423.pdf.exe.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("invoice_0423.pdf.exe", b"MZ" * 4000)
+    damaged = bytearray(buffer.getvalue())
+    damaged[50:58] = b"\xff" * 8  # inside the deflate stream: reading it raises zlib.error
+    zip_file.write_bytes(bytes(damaged))
+    emulator.clear_journal()
+    run = run_playbook([collect(dest=str(dest))])
+    assert run.rc == 0, run.output
+    assert run.task("collect")["changed"] is True and run.task("collect")["sha256"] == SHA256
+    assert ("POST", "/conns/connect") in tr_requests(emulator)
 
 
 def test_cleanup_false_leaves_the_connection(emulator, run_playbook, dest):

@@ -80,3 +80,27 @@ def test_neither_question_nor_targets_is_refused_before_any_request(emulator, ru
     assert run.rc != 0
     assert "set file_triage_question or file_triage_targets" in run.output
     assert emulator.journal == []
+
+
+def hostile(name, ip, file_name):
+    path = f"C:\\Users\\x\\{file_name}"
+    return {"name": name, "ip": ip, "platform": "windows", "files": [{"path": path, "content": file_name}],
+            "detections": [{"path": path, "status": "unresolved"}]}
+
+
+@pytest.mark.emulator(question_delay=0.5, collect_delay=0.2, fleet=[
+    hostile("../victim", "10.9.0.1", "a.exe"), hostile("..", "10.9.0.2", "b.exe"),
+    hostile("/etc", "10.9.0.3", "c.exe"), hostile("x/../../y", "10.9.0.4", "d.exe")])
+def test_host_names_from_the_server_never_choose_a_path_outside_dest(emulator, run_playbook, tmp_path):
+    run = triage(run_playbook, tmp_path, file_triage_known_bad=[])
+    assert run.rc == 0, run.output
+    evidence = tmp_path / "evidence"
+    found = sorted(str(path.relative_to(evidence)) for path in evidence.rglob("*"))
+    assert found == ["%2E%2E", "%2E%2E/b.exe.zip", "%2Fetc", "%2Fetc/c.exe.zip", "..%2Fvictim",
+                     "..%2Fvictim/a.exe.zip", "x%2F..%2F..%2Fy", "x%2F..%2F..%2Fy/d.exe.zip"]
+    assert all(path.stat().st_mode & 0o777 == 0o700 for path in evidence.iterdir())
+    # Where `dest/<host name>` would have gone: ../victim, .. and x/../../y climb out of dest.
+    assert not [name for name in ("victim", "y", "b.exe.zip") if (tmp_path / name).exists()]
+    assert "its host name is not a plain directory name" in run.output
+    connects = [e for e in emulator.writes() if e["path"].endswith("/conns/connect")]
+    assert len(connects) == 4

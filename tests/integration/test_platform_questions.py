@@ -164,3 +164,46 @@ def test_unknown_saved_question_is_a_clear_error(emulator, run_playbook):
     run = run_playbook([ask(saved_question="No such question")])
     assert run.rc != 0
     assert "no saved question named 'No such question'" in run.task("ask")["msg"]
+
+
+ALL = "Get Computer Name from all machines"  # one row per endpoint: 9
+
+
+@pytest.mark.emulator(question_delay=0, result_page_max=2, result_row_start_ignored=True)
+def test_a_server_that_ignores_row_start_fails_the_task_after_two_pages(emulator, run_playbook):
+    run = run_playbook([ask(text=ALL)])
+    assert run.rc != 0
+    assert "answered the same rows again for row_start 2" in run.task("ask")["msg"]
+    assert "Traceback" not in run.output
+    assert len(calls(emulator, "GET", "/api/v2/result_data/question/")) == 2
+
+
+@pytest.mark.emulator(question_delay=0, result_page_max=2)
+def test_max_rows_reads_only_the_first_rows_and_says_so(emulator, run_playbook):
+    run = run_playbook([ask(text=ALL, max_rows=3)])
+    assert run.rc == 0, run.output
+    result = run.task("ask")
+    assert (len(result["rows"]), result["row_count"], result["truncated"]) == (3, 9, True)
+    assert "the answer holds 9 rows; only the first 3 were read (max_rows)" in run.output
+    assert len(calls(emulator, "GET", "/api/v2/result_data/question/")) == 2
+    everything = run_playbook([ask("all", text=ALL)])
+    assert (len(everything.task("all")["rows"]), everything.task("all")["truncated"]) == (9, False)
+
+
+@pytest.mark.emulator(question_delay=0)
+def test_a_slow_result_data_read_ends_the_task_within_wait_timeout(emulator, run_playbook):
+    emulator.add_fault(method="GET", path="^/api/v2/result_data/question/", action="delay", delay=20, times=1)
+    started = time.monotonic()
+    run = run_playbook([ask(text=UNRESOLVED, wait_timeout=5)])
+    elapsed = time.monotonic() - started
+    assert run.rc != 0 and elapsed < 12, elapsed
+    message = run.task("ask")["msg"]
+    assert message.startswith("gave up after wait_timeout (5 seconds) while reading the answers to question "), message
+    assert "Traceback" not in run.output
+    assert calls(emulator, "POST", "/api/v2/questions") and calls(emulator, "GET", "/api/v2/result_info/question/")
+
+
+def test_max_rows_below_one_is_refused_before_any_request(emulator, run_playbook):
+    run = run_playbook([ask(text=ALL, max_rows=0)])
+    assert run.rc != 0 and run.task("ask")["msg"] == "max_rows must be at least 1"
+    assert emulator.journal == []

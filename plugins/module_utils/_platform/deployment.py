@@ -13,19 +13,14 @@ record in _api/records.py (the intel room uses it as well).
 from __future__ import annotations
 
 import json
-import time
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
-    DeadlineExceeded,
     ThreatResponseError,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import (  # pylint: disable=unused-import
-    document_deployed,  # forwarded: it moved to _api.records
-    to_record,
-)
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import Deadline
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import to_record
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TimedOut
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import parse_timestamp
 
 
@@ -38,7 +33,8 @@ class DeploymentTimeout(ThreatResponseError):
         task = f" (task {task_id})" if task_id is not None else ""
         because = f" ({reason})" if reason else ""
         seen = f"; last task status: {task_status}" if task_status else ""
-        super().__init__(f"gave up after {timeout} seconds: the deployment{task} had not finished{because}{seen}; "
+        super().__init__(f"gave up after wait_timeout ({timeout} seconds): the deployment{task} had not finished"
+                         f"{because}{seen}; "
                          f"last status seen: {json.dumps(status_record(last_status), sort_keys=True)}")
 
 
@@ -94,35 +90,34 @@ def start_deployment(client):
     return answer.get("taskId") if isinstance(answer, dict) else None
 
 
-def wait_for_deployment(client, before, requested_at, timeout, sleep, task_id=None, clock=time.monotonic,
-                        sleeper=time.sleep):
+def wait_for_deployment(task, before, requested_at, sleep, task_id=None):
     """Poll every `sleep` seconds until the deployment is finished; returns the status read then.
 
-    Finished is task `task_id` at wire.TASK_DONE, or the status rule once the task cannot be read.
-    Raises DeploymentFailed when the task fails, and DeploymentTimeout (with the last status read)
-    when `timeout` seconds pass first: no read, retry or pause of the client runs past that
-    (docs/reliability.md, "Bounded waits"). Expired logins and transient 5xx are the client's job.
+    `task` is the module's TaskDeadline (wait_timeout). Finished is task `task_id` at wire.TASK_DONE,
+    or the status rule once the task cannot be read. Raises DeploymentFailed when the task fails, and
+    DeploymentTimeout (with the last status read) when the deadline passes first. Expired logins and
+    transient 5xx are the client's job.
     """
-    deadline = Deadline(timeout, "the deployment to finish", clock)
-    watch = TaskWatch(client, task_id)
-    status = before
+    watch = TaskWatch(task.client, task_id)
+
+    def read():
+        task_status = watch.read()
+        if task_status in wire.TASK_FAILED:
+            raise DeploymentFailed(task_id, watch.task)
+        # Read in both modes: it is what the module reports.
+        return task_status, read_status(task.client)
+
+    def finished(seen):
+        task_status, status = seen
+        if task_status is None:  # the task cannot be read: the status decides
+            return deployment_finished(before, status, requested_at)
+        return task_status == wire.TASK_DONE
+
     try:
-        with client.within(deadline):
-            while True:
-                task_status = watch.read()
-                if task_status in wire.TASK_FAILED:
-                    raise DeploymentFailed(task_id, watch.task)
-                # Read in both modes: it is what the module reports.
-                status = read_status(client)
-                if task_status == wire.TASK_DONE or (task_status is None and
-                                                     deployment_finished(before, status, requested_at)):
-                    return status
-                remaining = deadline.remaining()
-                if remaining <= 0:
-                    raise DeploymentTimeout(timeout, status, task_id, watch.last)
-                sleeper(min(sleep, remaining))
-    except DeadlineExceeded as exceeded:
-        raise DeploymentTimeout(timeout, status, task_id, watch.last, exceeded.reason) from None
+        return task.poll("waiting for the deployment to finish", read, finished, sleep)[1]
+    except TimedOut as timed_out:
+        status = timed_out.last[1] if timed_out.last else before
+        raise DeploymentTimeout(task.seconds, status, task_id, watch.last, timed_out.reason) from None
 
 
 class TaskWatch:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 
@@ -21,6 +23,15 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api import
 MAX_EXTRACT_BYTES = 512 * 1024 * 1024
 _CHUNK = 1 << 20
 _HASH_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256"}
+# What a damaged archive raises while it is opened or read (a wrong password is a RuntimeError; a bad
+# CRC a BadZipFile; a broken deflate, bzip2 or lzma stream zlib.error, OSError or LZMAError).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+            OverflowError, struct.error)
+try:
+    import lzma
+    _DAMAGED += (lzma.LZMAError,)
+except ImportError:  # a Python built without lzma cannot read such an archive at all: NotImplementedError
+    pass
 
 
 class EvidenceArchiveError(ValueError):
@@ -49,12 +60,13 @@ def matches(file_summary, server_hash):
 
 
 def write_private(path, data):
-    """Write `data` to `path` atomically, mode 0600 (never executable)."""
+    """Write `data` (bytes, or an iterable of chunks) to `path` atomically, mode 0600 (never executable)."""
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".evidence-")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                stream.write(chunk)
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
@@ -66,40 +78,69 @@ def write_private(path, data):
 def extract(zip_path, directory, limit=MAX_EXTRACT_BYTES):
     """Unpack every file of the zip into `directory` (0600 each); returns the paths written.
 
-    An entry whose name is absolute or climbs out of `directory` is refused before anything is
-    written; so is an archive over `limit` bytes, by its declared sizes and while reading.
+    Every entry is checked before anything is written (extraction_targets); an archive over `limit`
+    bytes is refused by its declared sizes and stopped while reading.
     """
-    root = os.path.realpath(directory)
     with _open(zip_path) as archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        targets = [_confined(root, info.filename) for info in members]
+        members = _members(archive)
+        targets = _targets(members, directory, zip_path)
         if sum(info.file_size for info in members) > limit:
             raise EvidenceArchiveError(f"the evidence zip unpacks to more than {limit} bytes; not extracted")
-        written, total = [], 0
+        total = 0
         for info, target in zip(members, targets):
             os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
-            buffer = io.BytesIO()
-            for chunk in _chunks(archive, info):
-                total += len(chunk)
-                if total > limit:
-                    raise EvidenceArchiveError(f"the evidence zip unpacks to more than {limit} bytes; "
-                                               "extraction stopped")
-                buffer.write(chunk)
-            write_private(target, buffer.getvalue())
-            written.append(target)
-        return written
+            write_private(target, _limited(_chunks(archive, info), limit - total, limit))
+            total += os.path.getsize(target)
+        return targets
+
+
+def extraction_targets(source, directory, zip_path):
+    """Where extracting `source` (bytes or a path) into `directory` would write, one path per file.
+
+    Refused (EvidenceArchiveError) when an entry's name is absolute, holds a control character, climbs
+    out of `directory`, or is the evidence zip itself (`zip_path`): names inside the archive come from
+    the server, and never replace the evidence or land outside the directory.
+    """
+    with _open(source) as archive:
+        return _targets(_members(archive), directory, zip_path)
+
+
+def _members(archive):
+    return [info for info in archive.infolist() if not info.is_dir()]
+
+
+def _targets(members, directory, zip_path):
+    root = os.path.realpath(directory)
+    evidence = os.path.realpath(zip_path)
+    targets = [_confined(root, info.filename) for info in members]
+    if evidence in targets:
+        name = members[targets.index(evidence)].filename
+        raise EvidenceArchiveError(f"the evidence zip holds an entry {name!r} that would replace the zip itself; "
+                                   "not extracted")
+    return targets
+
+
+def _limited(chunks, allowed, limit):
+    """The chunks while they hold at most `allowed` bytes (what is left of `limit`)."""
+    for chunk in chunks:
+        allowed -= len(chunk)
+        if allowed < 0:
+            raise EvidenceArchiveError(f"the evidence zip unpacks to more than {limit} bytes; extraction stopped")
+        yield chunk
 
 
 def _chunks(archive, info):
     try:
         with archive.open(info, pwd=wire.EVIDENCE_ZIP_PASSWORD) as stream:
             yield from iter(lambda: stream.read(_CHUNK), b"")
-    except (RuntimeError, zipfile.BadZipFile, NotImplementedError, EOFError) as error:
-        # A wrong password is a RuntimeError; a damaged archive fails its CRC.
+    except _DAMAGED as error:
         raise EvidenceArchiveError(f"cannot read {info.filename!r} in the evidence zip: {error}") from None
 
 
 def _confined(root, name):
+    if any(ord(character) < 32 or ord(character) == 127 for character in name):
+        raise EvidenceArchiveError(f"the evidence zip holds an entry {name!r} with a control character in its name; "
+                                   "not extracted")
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or (parts and ":" in parts[0]) or ".." in parts:
         raise EvidenceArchiveError(f"the evidence zip holds an entry {name!r} outside its directory; not extracted")
@@ -112,5 +153,5 @@ def _confined(root, name):
 def _open(source):
     try:
         return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, OSError) as error:
+    except _DAMAGED as error:
         raise EvidenceArchiveError(f"not a readable zip: {error}") from None

@@ -6,23 +6,24 @@ docs/wire-format.md#file-collection).
 look up the endpoint -> evidence already held and in dest? done -> connect, wait for `connected`
 -> request the file, wait for its fileDownload task -> find the new evidence by host and path ->
 download its zip, verify the hashes of the file inside, write it 0600 -> close and delete the
-connection, also when a step failed.
+connection, also when a step failed. Every step runs within wait_timeout (waiting.TaskDeadline);
+where the zip goes is evidence_paths' job.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
 from urllib.parse import quote
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform import evidence_zip
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform import evidence_paths, evidence_zip
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     InvalidInput,
     ThreatResponseError,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform.endpoints import find_endpoints
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline
 
 
 class CollectError(ThreatResponseError):
@@ -31,58 +32,83 @@ class CollectError(ThreatResponseError):
 
 def collect(module):
     client, p = module.client, module.params
-    endpoint = _endpoint(client, p, module.warn)
-    dest = zip_path(p["dest"], p["path"])
-    base = dict(hostname=endpoint["hostname"], path=p["path"], dest=dest)
-    held = evidence_for(client, endpoint["hostname"], p["path"])
+    evidence_paths.check_dest(p["dest"], p["endpoint_directory"])
+    # wait_timeout bounds the whole task, from the endpoint lookup to the clean-up.
+    task = TaskDeadline(client, p["wait_timeout"])
+    with task.step(f"looking up endpoint {_named(p)}"):
+        endpoint = _endpoint(client, p, module.warn)
+    hostname = endpoint["hostname"]
+    dest = evidence_paths.zip_path(p["dest"], p["path"], hostname if p["endpoint_directory"] else None)
+    if p["endpoint_directory"] and os.path.basename(os.path.dirname(dest)) != hostname:
+        module.warn(f"endpoint {hostname!r}: its host name is not a plain directory name; its evidence goes to "
+                    f"{os.path.dirname(dest)!r}")
+    base = dict(hostname=hostname, path=p["path"], dest=dest)
+    with task.step(f"listing the evidence Threat Response holds for {hostname}"):
+        held = evidence_for(client, hostname, p["path"])
     if held and not p["force"]:
         local = _local_summary(dest)
         if local and evidence_zip.matches(local, held[0].get("hash")):
-            changed = bool(p["extract"]) and _extract_missing(module, dest, local["name"])
+            changed = bool(p["extract"]) and _extract_missing(module, dest)
             return dict(base, changed=changed, evidence_uuid=held[0]["uuid"], **_hashes(local))
     if module.check_mode:
         return dict(base, changed=True, evidence_uuid=None, md5=None, sha1=None, sha256=None, size=None)
-    deadline = time.monotonic() + p["wait_timeout"]
-    cid = client.post(client.deploy_path(wire.CONN_CONNECT), json_body={"target": {
-        "hostname": endpoint["hostname"], "clientId": endpoint["client_id"], "ip": endpoint["ip"],
-        "platform": endpoint["platform"]}})
+    with task.step(f"opening a live connection to {hostname}"):
+        cid = client.post(client.deploy_path(wire.CONN_CONNECT), json_body={"target": {
+            "hostname": hostname, "clientId": endpoint["client_id"], "ip": endpoint["ip"],
+            "platform": endpoint["platform"]}})
     if not isinstance(cid, str) or not cid:
         raise CollectError(f"POST {wire.CONN_CONNECT}: the answer is not a connection id: {cid!r}")
     try:
-        record, archive = _fetch(client, p, endpoint, cid, {r["uuid"] for r in held}, deadline)
+        record, archive = _fetch(task, p, endpoint, cid, {r["uuid"] for r in held})
     finally:
         if p["cleanup"]:
-            _close(client, cid, module.warn)
+            # Also after the deadline: each request then gets its last second, and no retry.
+            with task.bounded(f"closing connection {cid}"):
+                _close(client, cid, module.warn)
     local = _verified(archive, record)
+    if p["extract"]:
+        _extraction_targets(archive, dest)  # refused before the zip is written
+    if p["endpoint_directory"]:
+        evidence_paths.make_private_directory(os.path.dirname(dest), p["dest"])
     evidence_zip.write_private(dest, archive)
     if p["extract"]:
         _extract(dest)
     return dict(base, changed=True, evidence_uuid=record["uuid"], **_hashes(local))
 
 
-def _fetch(client, p, endpoint, cid, known, deadline):
+def _fetch(task, p, endpoint, cid, known):
     """(the new evidence record, its zip bytes) over the live connection `cid`."""
-    _wait(lambda: _connection_ready(client, cid), deadline, p["wait_sleep"], f"connection {cid} to become connected")
-    answer = client.post(client.deploy_path(wire.CONN_FILE, cid=_quoted(cid)), json_body={"path": p["path"]})
+    client, hostname = task.client, endpoint["hostname"]
+    task.poll(f"waiting for connection {cid} to become connected", lambda: _connection_ready(client, cid), bool,
+              p["wait_sleep"])
+    with task.step(f"asking {hostname} for the file"):
+        answer = client.post(client.deploy_path(wire.CONN_FILE, cid=_quoted(cid)), json_body={"path": p["path"]})
     task_id = ((answer or {}).get("taskInfo") or {}).get("id") if isinstance(answer, dict) else None
     if task_id is None:
         raise CollectError(f"POST {wire.CONN_FILE}: the answer names no task: {answer!r}")
-    _wait(lambda: _task_done(client, task_id, p["path"], endpoint["hostname"]), deadline, p["wait_sleep"],
-          f"file download task {task_id}")
-    fresh = [r for r in evidence_for(client, endpoint["hostname"], p["path"]) if r["uuid"] not in known]
+    task.poll(f"waiting for file download task {task_id}", lambda: _task_done(client, task_id, p["path"], hostname),
+              bool, p["wait_sleep"])
+    with task.step(f"listing the evidence task {task_id} made"):
+        fresh = [r for r in evidence_for(client, hostname, p["path"]) if r["uuid"] not in known]
     if not fresh:
         raise CollectError(f"task {task_id} completed but Threat Response holds no new evidence for "
-                           f"{endpoint['hostname']}: {p['path']}")
-    archive, _headers = client.download(client.deploy_path(wire.EVIDENCE_DATA, uuid=quote(fresh[0]["uuid"], safe="")))
+                           f"{hostname}: {p['path']}")
+    with task.step(f"downloading evidence {fresh[0]['uuid']}"):
+        archive, _headers = client.download(client.deploy_path(wire.EVIDENCE_DATA,
+                                                               uuid=quote(fresh[0]["uuid"], safe="")))
     return fresh[0], archive
 
 
 def _endpoint(client, p, warn):
     found = find_endpoints(client, hostname=p["hostname"], client_id=p["client_id"], warn=warn)
-    named = p["hostname"] or f"client_id {p['client_id']}"
     if len(found) != 1:
-        raise InvalidInput(f"the platform knows {len(found)} endpoints matching {named}; file_collect needs exactly one")
+        raise InvalidInput(f"the platform knows {len(found)} endpoints matching {_named(p)}; file_collect needs "
+                           "exactly one")
     return found[0]
+
+
+def _named(p):
+    return p["hostname"] or f"client_id {p['client_id']}"
 
 
 def evidence_for(client, hostname, path):
@@ -101,20 +127,6 @@ def _same_path(left, right):
     return left == right
 
 
-def zip_path(dest, path):
-    """Where the zip goes: `dest` itself, or `<dest>/<file name on the endpoint>.zip` for a directory."""
-    if not (os.path.isdir(dest) or dest.endswith(("/", os.sep))):
-        if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
-            raise InvalidInput(f"dest: the directory of {dest!r} does not exist")
-        return dest
-    if not os.path.isdir(dest):
-        raise InvalidInput(f"dest: directory {dest!r} does not exist")
-    name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-    # The endpoint's name is only ever a file name here: never a path of its own.
-    name = name if name not in ("", ".", "..") else "evidence"
-    return os.path.join(dest, name + ".zip")
-
-
 def _connection_ready(client, cid):
     for conn in client.get(client.deploy_path(wire.CONNS)) or []:
         if isinstance(conn, dict) and conn.get("id") == cid:
@@ -131,13 +143,6 @@ def _task_done(client, task_id, path, hostname):
         raise CollectError(f"Threat Response could not collect {path} from {hostname}: task {task_id} "
                            f"{task.get('status')}: {task.get('error') or results.get('failed')}")
     return task.get("status") == "COMPLETED"
-
-
-def _wait(ready, deadline, sleep, what):
-    while not ready():
-        if time.monotonic() + sleep > deadline:
-            raise CollectError(f"gave up waiting for {what}: wait_timeout reached")
-        time.sleep(sleep)
 
 
 def _close(client, cid, warn):
@@ -177,13 +182,20 @@ def _local_summary(dest):
         return None
 
 
-def _extract_missing(module, dest, name):
+def _extract_missing(module, dest):
     """Extract the zip already in dest when its file is not beside it yet; True when that is a change."""
-    if os.path.exists(os.path.join(os.path.dirname(os.path.abspath(dest)), name)):
+    if all(os.path.exists(target) for target in _extraction_targets(dest, dest)):
         return False
     if not module.check_mode:
         _extract(dest)
     return True
+
+
+def _extraction_targets(archive, dest):
+    try:
+        return evidence_zip.extraction_targets(archive, os.path.dirname(os.path.abspath(dest)), dest)
+    except evidence_zip.EvidenceArchiveError as error:
+        raise CollectError(f"{dest}: {error}") from None
 
 
 def _extract(dest):

@@ -4,25 +4,24 @@
 "Platform questions").
 
 parse -> choose the one candidate that is the question asked -> fill in sensor parameters -> ask ->
-poll result_info until enough endpoints answered (or the wait runs out) -> read every row.
+poll result_info until enough endpoints answered (or the wait runs out) -> read the rows (up to
+max_rows), all within wait_timeout (waiting.TaskDeadline).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
 from urllib.parse import quote
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import as_list
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
-    DeadlineExceeded,
     InvalidInput,
     NotFoundError,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import Deadline
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TimedOut
 
 
 def parse(client, text):
@@ -118,59 +117,74 @@ def _one(value, path):
     return items[0]
 
 
-def wait_for_answers(client, question_id, complete_percent, timeout, sleep, clock=time.monotonic, sleeper=time.sleep):
+def wait_for_answers(task, question_id, complete_percent, sleep):
     """Poll result_info until `complete_percent` of the estimated endpoints answered.
 
     Returns (info, complete). While the server's estimate is still 0, it has not counted the
-    endpoints yet: keep polling. Reaching `timeout` returns the last info with complete False; no read,
-    retry or pause of the client runs past it (docs/reliability.md, "Bounded waits").
+    endpoints yet: keep polling. `task` is the module's TaskDeadline: the last poll is at least
+    `sleep` seconds before its end, the time kept to read the rows; then the last info returns with
+    complete False (TimedOut when not one poll was answered in time).
     """
-    deadline = Deadline(timeout, f"the answers to question {question_id}", clock)
     path = wire.RESULT_INFO.format(question_id=question_id)
-    info = None
+
+    def finished(info):
+        estimated, tested = info.get("estimated_total") or 0, info.get("mr_tested") or 0
+        return estimated > 0 and tested * 100 >= complete_percent * estimated
+
+    def read():
+        return _first(task.client.get(path), "result_infos", path)
+
     try:
-        with client.within(deadline):
-            while True:
-                info = _first(client.get(path), "result_infos", path)
-                estimated, tested = info.get("estimated_total") or 0, info.get("mr_tested") or 0
-                if estimated > 0 and tested * 100 >= complete_percent * estimated:
-                    return info, True
-                remaining = deadline.remaining()
-                if remaining <= 0:
-                    return info, False
-                sleeper(min(sleep, remaining))
-    except DeadlineExceeded:
-        if info is None:
+        return task.poll(f"waiting for the answers to question {question_id}", read, finished, sleep, spare=sleep), True
+    except TimedOut as timed_out:
+        if timed_out.last is None:
             raise  # not one answer came back in time: nothing to return
-        return info, False
+        return timed_out.last, False
 
 
-def read_answers(client, question_id, retry_sleep, sleeper=time.sleep, page_rows=wire.RESULT_PAGE_ROWS):
-    """(columns, rows) of every row of the answer, page by page with the tanium-options header.
+def read_answers(task, question_id, retry_sleep, max_rows, page_rows=wire.RESULT_PAGE_ROWS):
+    """(columns, rows, row_count): at most `max_rows` rows of the answer, and how many it holds.
 
-    A slow sensor's result_data can answer 404 for a moment: each page is tried once more after
-    `retry_sleep` seconds.
+    Page by page with the tanium-options header, each page a step of `task` (the module's
+    TaskDeadline). A slow sensor's result_data can answer 404 for a moment: each page is tried once
+    more after `retry_sleep` seconds. A server that answers the same rows again (it ignores
+    `row_start`) is an error, not a reason to ask forever.
     """
     path = wire.RESULT_DATA.format(question_id=question_id)
-    rows, cache_id, total = [], None, None
-    while total is None or len(rows) < total:
-        options = {"row_start": len(rows), "row_count": page_rows}
+    rows, columns, cache_id, total, page = [], [], None, None, None
+    while total is None or len(rows) < min(total, max_rows):
+        options = {"row_start": len(rows), "row_count": min(page_rows, max_rows - len(rows))}
         if cache_id is not None:
             options["cache_id"] = cache_id  # the same snapshot as the first page
-        headers = {wire.RESULT_PAGING_HEADER: json.dumps(options)}
-        try:
-            answer = client.request("GET", path, headers=headers)
-        except NotFoundError:
-            sleeper(retry_sleep)
-            answer = client.request("GET", path, headers=headers)
-        result_set = _first(answer, "result_sets", path)
+        previous = page
+        doing = f"reading the answers to question {question_id} ({len(rows)} rows read)"
+        with task.step(doing):
+            result_set = _first(_read_page(task, path, options, retry_sleep, doing), "result_sets", path)
         page = result_set.get("rows") or []
-        rows.extend(page)
+        if same_page_again(previous, page):
+            raise ApiError("GET", path, 200, f"the server answered the same rows again for row_start {len(rows)} "
+                           f"(it does not page this answer; max_rows {page_rows} or less reads its first page only)")
+        rows.extend(page[:max_rows - len(rows)])
         columns = [c.get("name") for c in result_set.get("columns") or []]
         cache_id, total = result_set.get("cache_id", cache_id), result_set.get("row_count") or 0
         if not page:
             break  # a server that stops short must not be asked forever
-    return columns, rows
+    return columns, rows, max(total or 0, len(rows))
+
+
+def _read_page(task, path, options, retry_sleep, doing):
+    headers = {wire.RESULT_PAGING_HEADER: json.dumps(options)}
+    try:
+        return task.client.request("GET", path, headers=headers)
+    except NotFoundError:
+        task.pause(retry_sleep, doing)
+        return task.client.request("GET", path, headers=headers)
+
+
+def same_page_again(previous, page):
+    """Whether `page` repeats the page read just before: a server that ignores the paging position
+    answers it again and again (as in client.paginate)."""
+    return bool(page) and page == previous
 
 
 def _first(answer, key, path):

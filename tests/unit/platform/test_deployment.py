@@ -9,10 +9,11 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._platform.d
     DeploymentFailed,
     DeploymentTimeout,
     deployment_finished,
-    document_deployed,
     status_record,
     wait_for_deployment,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.records import document_deployed
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import NotFoundError
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import (
     format_timestamp,
@@ -29,19 +30,8 @@ def status(current, pending=None, modified=EARLIER):
             "currentSize": 2000, "pendingRevision": pending, "pendingSize": None if pending is None else 2100}
 
 
-class FakeClock:
-    """time.monotonic and time.sleep in one: sleeping only moves the clock."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+def deadline(client, seconds, clock):
+    return TaskDeadline(client, seconds, clock=clock, sleeper=clock.sleep)
 
 
 class ScriptedServer:
@@ -115,32 +105,29 @@ def test_a_status_without_revisions_never_counts_as_finished_by_revision():
 # -- the wait loop ------------------------------------------------------------------------------
 
 
-def test_wait_returns_the_first_finished_status_reading_every_sleep_seconds():
-    clock = FakeClock()
+def test_wait_returns_the_first_finished_status_reading_every_sleep_seconds(clock):
     server = ScriptedServer(status(4, pending=5), status(4, pending=5), status(5, modified=LATER))
-    final = wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, clock=clock,
-                                sleeper=clock.sleep)
+    final = wait_for_deployment(deadline(server, 60, clock), status(4), REQUESTED_AT, sleep=10)
     assert final["currentRevision"] == 5
     assert server.reads == ["status"] * 3 and clock.sleeps == [10, 10]
 
 
-def test_a_status_that_never_advances_times_out_with_the_last_status_seen():
-    clock = FakeClock()
+def test_a_status_that_never_advances_times_out_with_the_last_status_seen(clock):
     server = ScriptedServer(status(4, pending=5))
     with pytest.raises(DeploymentTimeout) as caught:
-        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=25, sleep=10, clock=clock, sleeper=clock.sleep)
+        wait_for_deployment(deadline(server, 25, clock), status(4), REQUESTED_AT, sleep=10)
     # Reads at 0, 10, 20 and a last one at the deadline (25), never sleeping past it.
     assert clock.sleeps == [10, 10, 5] and len(server.reads) == 4
     assert caught.value.last_status["pendingRevision"] == 5
     message = str(caught.value)
-    assert "after 25 seconds" in message and '"pending_revision": 5' in message and '"deployed": false' in message
+    assert "wait_timeout (25 seconds)" in message
+    assert '"pending_revision": 5' in message and '"deployed": false' in message
 
 
-def test_a_zero_timeout_reads_once_and_never_sleeps():
-    clock = FakeClock()
+def test_a_zero_timeout_reads_once_and_never_sleeps(clock):
     server = ScriptedServer(status(4, pending=5))
     with pytest.raises(DeploymentTimeout):
-        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=0, sleep=10, clock=clock, sleeper=clock.sleep)
+        wait_for_deployment(deadline(server, 0, clock), status(4), REQUESTED_AT, sleep=10)
     assert server.reads == ["status"] and clock.sleeps == []
 
 
@@ -184,10 +171,10 @@ def test_unparsable_timestamps_are_none(text):
     assert parse_timestamp(text) is None
 
 
-def test_each_read_of_a_wait_gets_at_most_the_time_left():
-    clock, server = FakeClock(), ScriptedServer(status(4))
+def test_each_read_of_a_wait_gets_at_most_the_time_left(clock):
+    server = ScriptedServer(status(4))
     with pytest.raises(DeploymentTimeout):
-        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=25, sleep=10, clock=clock, sleeper=clock.sleep)
+        wait_for_deployment(deadline(server, 25, clock), status(4), REQUESTED_AT, sleep=10)
     assert server.timeouts == [25, 15, 5, 1]  # the last read, at the deadline, still gets MIN_REQUEST_TIMEOUT
     assert server.timeout == 30
 
@@ -195,42 +182,34 @@ def test_each_read_of_a_wait_gets_at_most_the_time_left():
 # -- the task rule (docs/wire-format.md#deployment-finished) ----------------------------------
 
 
-def test_the_task_decides_before_the_status_and_the_wait_ends_on_completed():
-    clock = FakeClock()
+def test_the_task_decides_before_the_status_and_the_wait_ends_on_completed(clock):
     # The status never shows a finish: only the task can end this wait.
     server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}, {"status": "COMPLETED"}])
-    final = wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, task_id=7, clock=clock,
-                                sleeper=clock.sleep)
+    final = wait_for_deployment(deadline(server, 60, clock), status(4), REQUESTED_AT, sleep=10, task_id=7)
     assert final["pendingRevision"] == 5
     assert server.reads == ["task", "status", "task", "status"] and clock.sleeps == [10]
 
 
-def test_an_unreadable_task_leaves_the_status_rule_to_decide_for_the_rest_of_the_wait():
-    clock = FakeClock()
+def test_an_unreadable_task_leaves_the_status_rule_to_decide_for_the_rest_of_the_wait(clock):
     server = ScriptedServer(status(4, pending=5), status(4, pending=5), status(5, modified=LATER))
-    final = wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, task_id=7, clock=clock,
-                                sleeper=clock.sleep)
+    final = wait_for_deployment(deadline(server, 60, clock), status(4), REQUESTED_AT, sleep=10, task_id=7)
     assert final["currentRevision"] == 5
     assert server.reads == ["task", "status", "status", "status"]  # the task is tried once only
 
 
 @pytest.mark.parametrize("failure", ["ERROR", "CANCELLED"])
-def test_a_task_that_fails_ends_the_wait_naming_the_task(failure):
-    clock = FakeClock()
+def test_a_task_that_fails_ends_the_wait_naming_the_task(failure, clock):
     server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}, {"status": failure, "error": "disk full"}])
     with pytest.raises(DeploymentFailed, match=f"deployment task 7 ended with status {failure}: disk full"):
-        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=60, sleep=10, task_id=7, clock=clock,
-                            sleeper=clock.sleep)
+        wait_for_deployment(deadline(server, 60, clock), status(4), REQUESTED_AT, sleep=10, task_id=7)
 
 
-def test_a_timeout_names_the_task_and_its_last_status():
-    clock = FakeClock()
+def test_a_timeout_names_the_task_and_its_last_status(clock):
     server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}])
     with pytest.raises(DeploymentTimeout) as caught:
-        wait_for_deployment(server, status(4), REQUESTED_AT, timeout=15, sleep=10, task_id=7, clock=clock,
-                            sleeper=clock.sleep)
+        wait_for_deployment(deadline(server, 15, clock), status(4), REQUESTED_AT, sleep=10, task_id=7)
     message = str(caught.value)
-    assert message.startswith("gave up after 15 seconds: the deployment (task 7) had not finished")
+    assert message.startswith("gave up after wait_timeout (15 seconds): the deployment (task 7) had not finished")
     assert "last task status: STARTED" in message and '"pending_revision": 5' in message
 
 
@@ -239,6 +218,6 @@ def test_a_slow_status_read_over_https_ends_the_wait_near_its_timeout(emulator, 
     emulator.add_fault(method="GET", path="/intel/status", action="delay", delay=8, times=None)
     client = make_client(retries=0)
     started = time.monotonic()
-    with pytest.raises(DeploymentTimeout, match="gave up after 2 seconds"):
-        wait_for_deployment(client, status(4), REQUESTED_AT, timeout=2, sleep=1)
+    with pytest.raises(DeploymentTimeout, match=r"gave up after wait_timeout \(2 seconds\)"):
+        wait_for_deployment(TaskDeadline(client, 2), status(4), REQUESTED_AT, sleep=1)
     assert time.monotonic() - started < 6  # a read of 8 s was cut at the 2 s left

@@ -72,3 +72,67 @@ def test_extract_writes_owner_only_files(tmp_path):
 def test_write_private_is_0600(tmp_path):
     evidence_zip.write_private(str(tmp_path / "x.zip"), b"zip")
     assert (tmp_path / "x.zip").stat().st_mode & 0o777 == 0o600 and [p.name for p in tmp_path.iterdir()] == ["x.zip"]
+
+
+def deflated_zip(name, data):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_damaged_deflate_stream_is_an_archive_error_not_a_zlib_error():
+    archive = bytearray(deflated_zip("sample.exe", DATA * 50))
+    start = 30 + len("sample.exe")  # the local header, then the compressed bytes
+    archive[start:start + 8] = b"\xff" * 8
+    with pytest.raises(evidence_zip.EvidenceArchiveError, match="cannot read 'sample.exe'"):
+        evidence_zip.summary(bytes(archive))
+
+
+def test_any_damage_to_an_evidence_zip_is_an_archive_error():
+    # Truncations and byte flips of each kind of archive (zipfile raises a dozen exception types for them).
+    import random
+    originals = [encrypted_zip("sample.exe", DATA), deflated_zip("sample.exe", DATA * 20)]
+    for compression in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+            archive.writestr("sample.exe", DATA * 20)
+        originals.append(buffer.getvalue())
+    rng = random.Random(7)
+    for original in originals:
+        damaged = [original[:cut] for cut in range(0, len(original), 7)]
+        for _flip in range(300):
+            flipped = bytearray(original)
+            for _byte in range(rng.randrange(1, 4)):
+                flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+            damaged.append(bytes(flipped))
+        for data in damaged:
+            try:
+                evidence_zip.summary(data)
+            except evidence_zip.EvidenceArchiveError:
+                pass
+
+
+def test_extraction_never_replaces_the_evidence_zip(tmp_path):
+    archive = tmp_path / "sample.zip"
+    archive.write_bytes(encrypted_zip("sample.zip", DATA))
+    before = archive.read_bytes()
+    with pytest.raises(evidence_zip.EvidenceArchiveError, match="'sample.zip' that would replace the zip itself"):
+        evidence_zip.extraction_targets(before, str(tmp_path), str(archive))
+    with pytest.raises(evidence_zip.EvidenceArchiveError, match="would replace the zip itself"):
+        evidence_zip.extract(str(archive), str(tmp_path))
+    assert archive.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["sample.zip"]
+
+
+def test_an_entry_with_a_control_character_is_refused(tmp_path):
+    archive = tmp_path / "evidence.zip"
+    archive.write_bytes(plain_zip([("bad\x01name.exe", b"x")]))
+    with pytest.raises(evidence_zip.EvidenceArchiveError, match="control character"):
+        evidence_zip.extract(str(archive), str(tmp_path))
+    assert [p.name for p in tmp_path.iterdir()] == ["evidence.zip"]
+
+
+def test_extraction_targets_name_where_each_file_would_go(tmp_path):
+    archive = encrypted_zip("sample.exe", DATA)
+    assert evidence_zip.extraction_targets(archive, str(tmp_path), str(tmp_path / "sample.exe.zip")) == [
+        str(tmp_path / "sample.exe")]
