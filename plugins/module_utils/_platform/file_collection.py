@@ -22,6 +22,12 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     InvalidInput,
     ThreatResponseError,
 )
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.connections import (
+    close_connection,
+    connect,
+    connection_ready,
+    quoted_cid,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform.endpoints import find_endpoints
 
 
@@ -43,16 +49,12 @@ def collect(module):
     if module.check_mode:
         return dict(base, changed=True, evidence_uuid=None, md5=None, sha1=None, sha256=None, size=None)
     deadline = time.monotonic() + p["wait_timeout"]
-    cid = client.post(client.deploy_path(wire.CONN_CONNECT), json_body={"target": {
-        "hostname": endpoint["hostname"], "clientId": endpoint["client_id"], "ip": endpoint["ip"],
-        "platform": endpoint["platform"]}})
-    if not isinstance(cid, str) or not cid:
-        raise CollectError(f"POST {wire.CONN_CONNECT}: the answer is not a connection id: {cid!r}")
+    cid = connect(client, endpoint)
     try:
         record, archive = _fetch(client, p, endpoint, cid, {r["uuid"] for r in held}, deadline)
     finally:
         if p["cleanup"]:
-            _close(client, cid, module.warn)
+            close_connection(client, cid, module.warn)
     local = _verified(archive, record)
     evidence_zip.write_private(dest, archive)
     if p["extract"]:
@@ -62,8 +64,8 @@ def collect(module):
 
 def _fetch(client, p, endpoint, cid, known, deadline):
     """(the new evidence record, its zip bytes) over the live connection `cid`."""
-    _wait(lambda: _connection_ready(client, cid), deadline, p["wait_sleep"], f"connection {cid} to become connected")
-    answer = client.post(client.deploy_path(wire.CONN_FILE, cid=_quoted(cid)), json_body={"path": p["path"]})
+    _wait(lambda: connection_ready(client, cid), deadline, p["wait_sleep"], f"connection {cid} to become connected")
+    answer = client.post(client.deploy_path(wire.CONN_FILE, cid=quoted_cid(cid)), json_body={"path": p["path"]})
     task_id = ((answer or {}).get("taskInfo") or {}).get("id") if isinstance(answer, dict) else None
     if task_id is None:
         raise CollectError(f"POST {wire.CONN_FILE}: the answer names no task: {answer!r}")
@@ -115,15 +117,6 @@ def zip_path(dest, path):
     return os.path.join(dest, name + ".zip")
 
 
-def _connection_ready(client, cid):
-    for conn in client.get(client.deploy_path(wire.CONNS)) or []:
-        if isinstance(conn, dict) and conn.get("id") == cid:
-            if conn.get("status") in wire.CONN_FAILED:
-                raise CollectError(f"connection {cid} is {conn['status']}: {conn.get('message') or 'no message'}")
-            return conn.get("status") == wire.CONN_CONNECTED
-    raise CollectError(f"connection {cid} is not in GET {wire.CONNS}")
-
-
 def _task_done(client, task_id, path, hostname):
     task = client.get(client.deploy_path(wire.TASK, task_id=task_id)) or {}
     results = task.get("results") or {}
@@ -138,19 +131,6 @@ def _wait(ready, deadline, sleep, what):
         if time.monotonic() + sleep > deadline:
             raise CollectError(f"gave up waiting for {what}: wait_timeout reached")
         time.sleep(sleep)
-
-
-def _close(client, cid, warn):
-    for template in (wire.CONN_CLOSE, wire.CONN_DELETE):
-        try:
-            client.delete(client.deploy_path(template, cid=_quoted(cid)))
-        except ThreatResponseError as error:
-            warn(f"could not {template.split('/')[1]} connection {cid}: {error}")
-
-
-def _quoted(cid):
-    # Connection ids look like "remote:HOST:123:"; colons are valid in a path segment.
-    return quote(cid, safe=":")
 
 
 def _verified(archive, record):
