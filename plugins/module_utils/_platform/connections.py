@@ -9,11 +9,22 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, ThreatResponseError
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.endpoints import find_endpoints
 
 
 class ConnectionFailed(ThreatResponseError):
     """The live connection could not be made, or ended before it was used."""
+
+
+def one_endpoint(client, hostname=None, client_id=None, warn=None):
+    """The one endpoint the platform knows by that host name (no case) or client id, as a record of
+    endpoints.find_endpoints; InvalidInput, naming the option, when it knows none or several."""
+    found = find_endpoints(client, hostname=hostname, client_id=client_id, warn=warn)
+    if len(found) != 1:
+        option, value = ("hostname", hostname) if hostname is not None else ("client_id", client_id)
+        raise InvalidInput(f"{option}: the platform knows {len(found)} endpoints matching {value!r}; exactly one is needed")
+    return found[0]
 
 
 def connect(client, endpoint):
