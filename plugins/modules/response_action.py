@@ -66,7 +66,7 @@ attributes:
 notes:
   - The paths are those of the threat-response API family, on 3.x and 4.x servers alike.
   - The action's task is the one in the server's task list whose metadata names the action's type and id; the
-    action is read once more at the end for its results (for a snapshot, RV(action.results.snapshot_name)).
+    action is read once more at the end for its results (for a snapshot, C(snapshot_name) in RV(action.results)).
   - "Inferred about the server (no public source states it): that a gathered snapshot's task carries the same
     metadata as a quarantine's, and that C(EXPIRED), C(CANCELLED) and C(FAILED) end a task without success
     (C(COMPLETED), C(ERROR) and C(INCOMPLETE) are seen in public clients)."
