@@ -110,3 +110,14 @@ def test_parameters_reach_the_action(api):
     action = api.data(api.post("/api/v2/actions", json=body))
     assert action["package_spec"]["parameters"] == [{"key": "$1", "value": "contained"}]
     assert api.get(f"/api/v2/result_data/action/{action['id'] + 1}").status_code == 404
+
+
+def test_an_offline_endpoint_never_reports(make_server):
+    api = Api(make_server(action_delay=0.1, action_outcomes={"WIN-HR-03": "offline"}))
+    action = api.data(api.post("/api/v2/actions", json=action_body(api, "Apply Windows IPsec Quarantine", {"id": 2})))
+
+    def settled_without_it():
+        found, (tested, total) = statuses(api, action["id"])
+        return (found, tested, total) if len(found) == 5 and all("Completed" in s for s in found.values()) else None
+    found, tested, total = wait_until(settled_without_it)
+    assert "WIN-HR-03" not in found and (tested, total) == (8, 9)

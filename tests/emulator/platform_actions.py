@@ -5,7 +5,8 @@ computer group or to the endpoints a filter group names, and each endpoint's act
 Every fleet endpoint reports in turn over `action_delay` seconds (so `mr_tested` grows to the fleet's
 size); a targeted endpoint then shows `Running`, and `action_delay` later its final status: `Completed`,
 or `Completed` and then `Verified` for a package with a verify group, or `Failed` for a package that does
-not apply to its platform. `action_outcomes` (host name -> status) overrides that final status.
+not apply to its platform. `action_outcomes` (host name -> status) overrides that final status, or, with
+`offline`, keeps the endpoint from ever reporting.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ PACKAGES = (
 )
 ACTION_KEYS = frozenset({"package_spec", "name", "target_group", "action_group", "expire_seconds", "issue_seconds"})
 COLUMNS = ("Computer Name", "Action Statuses", "Count")
+# An `action_outcomes` value for an endpoint that never reports (it is offline): no row, not in mr_tested.
+OFFLINE = "offline"
 
 
 def package_named(name: str) -> dict | None:
@@ -184,6 +187,7 @@ def action_result_data(core, request: Request):
     elapsed = time.monotonic() - action["_started"]
     # Every endpoint reports in turn over the first `delay` seconds (a zero delay: all at once).
     reported = fleet if action["_delay"] <= 0 else fleet[:min(len(fleet), int(elapsed / action["_delay"] * len(fleet)))]
+    reported = [e for e in reported if action["_outcomes"].get(e["name"]) != OFFLINE]
     rows = [{"id": endpoint["client_id"], "cid": str(endpoint["client_id"]), "data": [
         [{"text": endpoint["name"]}], [{"text": f"{action['id']}:{endpoint_status(action, endpoint, elapsed)}."}],
         [{"text": "1"}]]} for endpoint in reported if endpoint["name"] in action["_targets"]]

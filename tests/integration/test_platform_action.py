@@ -78,6 +78,17 @@ def test_the_wait_ends_with_what_was_read_when_a_status_is_never_final(emulator,
     assert "not final: WIN-HR-03" in run.output
 
 
+def test_a_group_is_not_complete_while_an_endpoint_has_not_reported(emulator, run_playbook):
+    emulator.configure(action_outcomes={"WIN-HR-03": "offline"})
+    run = run_playbook([deploy(package="Apply Windows IPsec Quarantine", computer_group="Windows Computers",
+                               wait=True, wait_timeout=4)])
+    assert run.rc == 0, run.output
+    result = run.task("deploy")
+    assert result["complete"] is False and "WIN-HR-03" not in [r["hostname"] for r in result["results"]]
+    assert len(result["results"]) == 5 and all(r["final"] for r in result["results"])
+    assert "not final: endpoints that had not reported yet" in run.output
+
+
 def test_without_wait_no_status_is_read(emulator, run_playbook):
     run = run_playbook([deploy(package="Apply Windows IPsec Quarantine", computer_group="Windows Computers")])
     assert run.rc == 0, run.output

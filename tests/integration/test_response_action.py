@@ -63,7 +63,7 @@ def test_quarantine_takes_the_package_of_the_endpoints_platform(emulator, run_pl
 
 def test_a_failed_task_fails_the_module_clearly(emulator, run_playbook):
     emulator.configure(response_outcomes={"WIN-HR-03": "ERROR"})
-    run = run_playbook([action(hostname="WIN-HR-03", type="quarantine", wait=True)])
+    run = run_playbook([action(hostname="WIN-HR-03", type="quarantine", wait=True, wait_timeout=30)])
     assert run.rc != 0
     result = run.task("act")
     assert "the quarantine response action 1 on WIN-HR-03 did not succeed: its task 1 ended ERROR" in result["msg"]
@@ -73,7 +73,7 @@ def test_a_failed_task_fails_the_module_clearly(emulator, run_playbook):
 
 @pytest.mark.emulator(action_delay=4)
 def test_an_expired_action_fails_the_module_clearly(emulator, run_playbook):
-    run = run_playbook([action(hostname="WIN-HR-03", type="quarantine", wait=True, expire_seconds=1)])
+    run = run_playbook([action(hostname="WIN-HR-03", type="quarantine", wait=True, expire_seconds=1, wait_timeout=30)])
     assert run.rc != 0
     assert "did not succeed: its task 1 ended EXPIRED: the action expired before the endpoint ran it" in \
         run.task("act")["msg"]
