@@ -35,8 +35,8 @@ def open_connections(emulator):
     return emulator.core.connections.listing(0)
 
 
-def seed(emulator, host, days_ago):
-    return emulator.core.snapshots.add(host, None, created=time.time() - days_ago * DAY)
+def seed(emulator, host, days_ago, connection_id=None):
+    return emulator.core.snapshots.add(host, None, connection_id, created=time.time() - days_ago * DAY)
 
 
 def test_a_snapshot_is_taken_listed_and_deleted_and_the_connection_cleaned_up(emulator, run_playbook):
@@ -63,7 +63,8 @@ def test_a_snapshot_is_taken_listed_and_deleted_and_the_connection_cleaned_up(em
 
 
 def test_present_is_idempotent_and_max_age_and_force_take_another(emulator, run_playbook):
-    old = seed(emulator, HOST, days_ago=2)
+    # Taken over a connection with the id the next one gets: connection ids can repeat (host, client id, eid).
+    old = seed(emulator, HOST, days_ago=2, connection_id=CID)
     kept = run_playbook([snapshot(hostname=HOST)])
     assert kept.rc == 0, kept.output
     assert kept.task("snap")["changed"] is False and kept.task("snap")["snapshot"]["uuid"] == old["uuid"]
