@@ -64,7 +64,8 @@ attributes:
   diff_mode:
     details: An action has no before and after to show.
 notes:
-  - The paths are those of the threat-response API family, on 3.x and 4.x servers alike.
+  - The paths are those of the threat-response API family, whatever O(api_version) says, as public clients of
+    Threat Response 4.x send them.
   - The action's task is the one in the server's task list whose metadata names the action's type and id; the
     action is read once more at the end for its results (for a snapshot, C(snapshot_name) in RV(action.results)).
   - "Inferred about the server (no public source states it): that a gathered snapshot's task carries the same

@@ -72,7 +72,8 @@ attributes:
     support: none
     description: There is no diff; RV(deleted) lists what is (or would be) deleted.
 notes:
-  - The paths are those of the threat-response API family, on 3.x and 4.x servers alike.
+  - The paths are those of the threat-response API family, whatever O(api_version) says, as public clients of
+    Threat Response 4.x send them; the 3.x snapshot paths (C(/plugin/products/trace)) are not sent.
   - O(wait_timeout) bounds the whole snapshot (connecting, then its task); when it passes first, the task fails
     and the connection is still closed and deleted.
   - "Inferred about the server (no public source states it): that a snapshot's task reads like a file download's

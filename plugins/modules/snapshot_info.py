@@ -26,7 +26,8 @@ extends_documentation_fragment:
   - tanium.threat_response.connection
   - tanium.threat_response.attributes.INFO_MODULE
 notes:
-  - The paths are those of the threat-response API family, on 3.x and 4.x servers alike.
+  - The paths are those of the threat-response API family, whatever O(api_version) says, as public clients of
+    Threat Response 4.x send them; the 3.x snapshot paths (C(/plugin/products/trace)) are not sent.
   - "Servers write a snapshot's C(created) as epoch milliseconds or as ISO 8601 (both are seen in public clients);
     both are read, and RV(snapshots[].created_at) gives it in ISO 8601 either way."
 seealso:

@@ -68,7 +68,7 @@ def test_a_package_with_a_verify_group_completes_then_verifies(api):
     seen = set()
 
     def verified():
-        found, _ = statuses(api, action["id"])
+        found = statuses(api, action["id"])[0]
         seen.update(found.values())
         return found.get("mac-exec-01") == f"{action['id']}:Verified."
     wait_until(verified)

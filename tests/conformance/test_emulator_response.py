@@ -28,10 +28,17 @@ def task_of(api, action):
     return next(t for t in tasks if t["metadata"] == {"type": action["type"], "id": action["id"]})
 
 
+def task_once(api, task_id, done):
+    """Task `task_id` once done(status) holds."""
+    def read():
+        task = api.data(api.get(f"/tasks/{task_id}"))
+        return task if done(task["status"]) else None
+    return wait_until(read)
+
+
 def ended(api, action):
     """The action's task once it has left STARTED."""
-    task_id = task_of(api, action)["id"]
-    return wait_until(lambda: (lambda t: t if t["status"] != "STARTED" else None)(api.data(api.get(f"/tasks/{task_id}"))))
+    return task_once(api, task_of(api, action)["id"], lambda status: status != "STARTED")
 
 
 @pytest.fixture
@@ -43,8 +50,8 @@ def test_gather_snapshot_is_queued_then_completes_with_a_listed_snapshot(api):
     action = start(api, {"type": "gatherSnapshot", "computerName": HOST.lower(), "options": {}})
     assert action["status"] == "QUEUED" and action["computerName"] == HOST and action["results"] == {}
     assert ended(api, action)["status"] == "COMPLETED"
-    listed = api.data(api.get("/response-actions", params={"limit": 50, "offset": 0, "sortOrder": "desc",
-                                                          "queryPartialComputerName": "hr-0"}))
+    query = {"limit": 50, "offset": 0, "sortOrder": "desc", "queryPartialComputerName": "hr-0"}
+    listed = api.data(api.get("/response-actions", params=query))
     assert [a["id"] for a in listed] == [action["id"]] and listed[0]["status"] == "COMPLETED"
     snapshots = api.get("/snapshot").json()
     assert snapshots["totalCount"] == 1 and snapshots["snapshots"][0]["name"] == listed[0]["results"]["snapshotName"]
@@ -102,8 +109,7 @@ def test_snapshot_over_a_live_connection_then_listed_and_deleted(api):
     answer = api.post(f"/conns/{cid}/snapshot").json()
     assert answer["status"] == "ACCEPTED" and answer["taskInfo"]["metadata"] == {"connection": cid}
     assert api.get("/snapshot").json() == {"snapshots": [], "totalCount": 0}  # not before its task completed
-    task = wait_until(lambda: (lambda t: t if t["status"] == "COMPLETED" else None)(
-        api.data(api.get(f"/tasks/{answer['taskInfo']['id']}"))))
+    task = task_once(api, answer["taskInfo"]["id"], lambda status: status == "COMPLETED")
     assert task["type"] == "snapshot"
     record = api.get("/snapshot", params={"limit": 10, "offset": 0, "sort": "-created"}).json()["snapshots"][0]
     assert record["hostname"] == HOST and record["connectionId"] == cid and record["created"].isdigit()

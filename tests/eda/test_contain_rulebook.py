@@ -26,8 +26,10 @@ def completed(emulator, action_type):
 
 
 @pytest.mark.emulator(action_delay=0.3)
-@pytest.mark.parametrize("rulebook_vars, contained", [(None, {}), ({"contain_quarantine": True},
-                                                                    {"WIN-HR-03": "Apply Windows IPsec Quarantine"})])
+@pytest.mark.parametrize("rulebook_vars, contained", [
+    (None, {}),
+    ({"contain_quarantine": True}, {"WIN-HR-03": "Apply Windows IPsec Quarantine"}),
+])
 def test_a_high_priority_alert_snapshots_its_endpoint_and_quarantines_only_when_asked(
         emulator, tmp_path, rulebook_vars, contained):
     assert (EDA_BIN / "ansible-rulebook").exists(), f"{EDA_BIN}/ansible-rulebook is missing: run `make eda`"
