@@ -14,7 +14,8 @@ LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": floa
                     "question_delay": float, "result_page_max": int, "result_row_start_ignored": bool,
                     "list_page_max": int,
                     "tasks_readable": bool, "strict": bool, "label_ids_absent": bool,
-                    "missing_intel_status": int, "collect_delay": float, "system_status_page_max": int}
+                    "missing_intel_status": int, "collect_delay": float, "system_status_page_max": int,
+                    "action_delay": float, "response_outcomes": dict, "action_outcomes": dict}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -67,6 +68,13 @@ class EmulatorConfig:
     # File collection: a live connection turns `connected`, and a file download task completes,
     # this many seconds after it was asked for.
     collect_delay: float = 0.3
+    # Response actions (tests/emulator/response_actions.py) and platform actions (platform_actions.py):
+    # a response action's task, and each targeted endpoint's action status, end this many seconds after
+    # the request. `response_outcomes` (host name -> task status) and `action_outcomes` (host name ->
+    # action status) make an endpoint end otherwise; a status that is not final keeps it there.
+    action_delay: float = 0.3
+    response_outcomes: dict = dataclasses.field(default_factory=dict)
+    action_outcomes: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         version = API_VERSIONS.get(str(self.api_version))
@@ -107,6 +115,9 @@ def check_live_values(fields: dict) -> None:
         raise ValueError("system_status_page_max must not be negative")
     if "result_page_max" in fields and int(fields["result_page_max"]) < 1:
         raise ValueError("result_page_max must be at least 1")
-    for name in ("deploy_delay", "latency", "session_ttl", "question_delay", "collect_delay"):
+    for name in ("response_outcomes", "action_outcomes"):
+        if name in fields and not all(isinstance(value, str) for value in dict(fields[name]).values()):
+            raise ValueError(f"{name} maps host names to status strings")
+    for name in ("deploy_delay", "latency", "session_ttl", "question_delay", "collect_delay", "action_delay"):
         if name in fields and float(fields[name]) < 0:
             raise ValueError(f"{name} must not be negative")

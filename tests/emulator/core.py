@@ -14,8 +14,11 @@ from .file_collection import Connections
 from .fleet import Fleet
 from .journal import Journal
 from .persistence import StateFile
+from .platform_actions import ActionBook
 from .questions import QuestionBook
+from .response_actions import ResponseBook
 from .sessions import SessionBook
+from .snapshots import SnapshotBook
 from .sniff import DocumentRejected, looks_like_json, sniff_json, sniff_upload
 from .state import Store
 from .tasks import TaskRegistry
@@ -40,6 +43,10 @@ class EmulatorCore:
         self.deployer = Deployer(self.store, self.tasks, self.fleet, lambda: self.config.deploy_delay)
         self.connections = Connections()
         self.questions = QuestionBook(self.fleet, lambda: self.config.question_delay)
+        # Response actions, snapshots and platform actions live in memory only, like connections.
+        self.response = ResponseBook()
+        self.snapshots = SnapshotBook()
+        self.platform_actions = ActionBook()
 
     def start(self) -> None:
         if self.state_file:

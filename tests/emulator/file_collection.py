@@ -110,13 +110,19 @@ def delete_connection(core, request: Request):
 
 
 # --- file download ---
-def request_file(core, request: Request):
+def connected(core, request: Request) -> tuple[str, dict]:
+    """(cid, connection) of the request's `cid`: a 404 when unknown, a 400 when not connected."""
     cid = unquote(request.params["cid"])
     conn = core.connections.get(cid, core.config.collect_delay)
     if conn is None:
         raise not_found(f"Connection {cid}")
     if conn["status"] != "connected":
         raise bad_request(f"connection {cid} is {conn['status']}, not connected")
+    return cid, conn
+
+
+def request_file(core, request: Request):
+    cid, conn = connected(core, request)
     body = request.json()
     path = body.get("path") if isinstance(body, dict) else None
     if not isinstance(path, str) or not path:

@@ -81,3 +81,22 @@ OPENIOC_HASH_SEARCHES = {
 # --- Sessions (docs/wire-format.md#authentication) ---
 # UNKNOWN: the shape of GET /api/v2/session/current `data`.
 SESSION_USER_ID = 1
+
+# --- Response actions, snapshots, platform actions (docs/wire-format.md#response) ---
+# INFERRED: the `type` of the task a response action runs (clients find it by its metadata instead).
+RESPONSE_TASK_TYPE = "responseAction"
+# INFERRED: a response action whose expirationTime passes before the endpoint ran it ends its task so.
+EXPIRED_TASK_STATUS = "EXPIRED"
+# A response action's status, from its task's: QUEUED and COMPLETED are VERIFIED, the rest INFERRED.
+RESPONSE_ACTION_STATUS = {"STARTED": "QUEUED", "COMPLETED": "COMPLETED", "EXPIRED": "EXPIRED",
+                          "ERROR": "FAILED", "INCOMPLETE": "INCOMPLETE"}
+# UNKNOWN: whether a response action for a name the platform does not know is refused; the emulator refuses it.
+REFUSE_UNKNOWN_COMPUTER_NAME = True
+# INFERRED: the task of a snapshot taken over a live connection, read at tasks/{id}.
+SNAPSHOT_TASK_TYPE = "snapshot"
+# `created` of a snapshot: epoch milliseconds as a string in one client's test data, ISO in another's
+# example (both VERIFIED as seen); the emulator serves the first.
+SNAPSHOT_CREATED_AS_EPOCH_MS = True
+SNAPSHOT_SORT_FIELDS = ("uuid", "username", "hostname", "created", "connectionId", "size", "name")
+# INFERRED: the platform action's status while it runs, and after its expire_seconds.
+PLATFORM_ACTION_RUNNING, PLATFORM_ACTION_EXPIRED = "Active", "Expired"

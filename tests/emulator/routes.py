@@ -12,8 +12,11 @@ from . import api_intels as intels
 from . import api_labels as labels
 from . import api_session as session
 from . import file_collection
+from . import platform_actions
 from . import platform_api
+from . import response_actions
 from . import scans
+from . import snapshots
 from . import tasks
 from .config import EmulatorConfig
 from .wire import HttpError, no_route
@@ -92,8 +95,11 @@ class Router:
             self._add(method, template, handler, "", needs_auth)
         for method, regex, handler in platform_api.ROUTES:
             self.routes.append(Route(method, re.compile(regex), handler, "", True))
-        for method, regex, handler in file_collection.ROUTES:
-            self.routes.append(Route(method, re.compile(PREFIXES["4"] + regex), handler, "4", True))
+        for method, regex, handler in platform_actions.ROUTES:
+            self.routes.append(Route(method, re.compile(regex), handler, "", True))
+        for module in (file_collection, response_actions, snapshots):
+            for method, regex, handler in module.ROUTES:
+                self.routes.append(Route(method, re.compile(PREFIXES["4"] + regex), handler, "4", True))
         for family, (method, template, handler) in SCAN_ROUTES.items():
             if config.serves_family(family):
                 self._add(method, PREFIXES[family] + template, handler, family, True)

@@ -207,7 +207,7 @@ def test_by_client_id_into_a_file_path(emulator, run_playbook, dest):
 
 def test_unknown_host_fails_before_any_connection(emulator, run_playbook, dest):
     run = run_playbook([collect(dest=str(dest), hostname="NOPE-01")])
-    assert run.rc != 0 and "0 endpoints matching NOPE-01" in run.task("collect")["msg"]
+    assert run.rc != 0 and "0 endpoints matching 'NOPE-01'" in run.task("collect")["msg"]
     assert emulator.writes() == []
 
 

@@ -41,6 +41,12 @@ def every_module_tasks():
         {"name": "file_collect", "tanium.threat_response.file_collect": {
             "hostname": "WIN-HR-03", "path": "C:\\Users\\mlee\\Downloads\\invoice_0423.pdf.exe",
             "dest": "{{ playbook_dir }}/", "wait_sleep": 1}},
+        {"name": "response_action", "tanium.threat_response.response_action": {
+            "hostname": "WIN-HR-03", "type": "gather_snapshot"}},
+        {"name": "snapshot", "tanium.threat_response.snapshot": {"hostname": "WIN-FIN-01", "wait_sleep": 1}},
+        {"name": "snapshot_info", "tanium.threat_response.snapshot_info": {"hostname": "WIN-FIN-01"}},
+        {"name": "platform_action", "tanium.threat_response.platform_action": {
+            "package": "Apply Mac PF Quarantine", "computer_group": "Mac Computers", "action_group": "All Computers"}},
         # Not in the group (it takes no connection options): the group's defaults must not reach it.
         {"name": "intel_check", "tanium.threat_response.intel_check": {"src": str(APT18)}},
     ]
@@ -67,5 +73,6 @@ def test_connection_only_in_module_defaults_reaches_every_module(emulator, run_p
     assert {("POST", f"{V4}/labels"), ("POST", f"{V4}/sources"), ("GET", f"{V4}/intels"),
             ("POST", f"{V4}/intel/deploy"), ("GET", f"{V4}/intel/status"), ("GET", f"{V4}/alerts"),
             ("PUT", f"{V4}/alerts/{alert_id}"), ("GET", "/api/v2/system_status"), ("POST", "/api/v2/questions"),
-            ("POST", f"{V4}/on-demand-scans"), ("POST", f"{V4}/conns/connect")} <= reached
+            ("POST", f"{V4}/on-demand-scans"), ("POST", f"{V4}/conns/connect"), ("POST", f"{V4}/response-actions"),
+            ("GET", f"{V4}/snapshot"), ("POST", "/api/v2/actions")} <= reached
     assert {entry["auth"] for entry in emulator.journal} == {"api_token"}

@@ -117,3 +117,43 @@ EVIDENCE_LIST = "filedownload"
 EVIDENCE_DATA = "filedownload/data/{uuid}"
 EVIDENCE_ZIP_PASSWORD = b"infected"
 # INFERRED: which digest the evidence's `hash` is; it is matched by its length (32, 40 or 64 hex digits).
+
+# --- Response: response actions, snapshots, platform actions (docs/wire-format.md#response) ---------
+# Threat-response family ({T}) on 3.x and 4.x servers alike, except the platform paths (absolute).
+RESPONSE_ACTIONS = "response-actions"
+# The module's `type` -> the wire `type` of a response action.
+RESPONSE_ACTION_TYPES = {"gather_snapshot": "gatherSnapshot", "quarantine": "quarantine"}
+# The quarantine package per endpoint platform (lower case), as one public client maps them.
+QUARANTINE_PACKAGES = {"windows": "Apply Windows IPsec Quarantine", "linux": "Apply Linux IPTables Quarantine",
+                       "mac": "Apply Mac PF Quarantine"}
+# A quarantine names nine package parameters, each with a null value.
+QUARANTINE_PARAMETER_KEYS = tuple(f"${number}" for number in range(1, 10))
+RESPONSE_ACTION_PAGE = 50
+# The task list: the task of a response action is the one whose metadata `type` and `id` are the
+# action's (VERIFIED for quarantine; INFERRED for gatherSnapshot).
+TASKS = "tasks"
+# A response action's or snapshot's task, by status: True = succeeded, False = ended without succeeding;
+# any other status is not final yet. COMPLETED, INCOMPLETE and ERROR are VERIFIED; the rest INFERRED.
+RESPONSE_TASK_OUTCOMES = {"COMPLETED": True, "INCOMPLETE": False, "ERROR": False, "EXPIRED": False,
+                          "CANCELLED": False, "FAILED": False}
+# Snapshots: taken over a live connection; its task is read at TASK (INFERRED: the file-download task's shape).
+CONN_SNAPSHOT = "conns/{cid}/snapshot"
+SNAPSHOTS = "snapshot"
+SNAPSHOT_ITEMS = "snapshots"
+# Platform actions (packages deployed to endpoints), absolute paths of the platform API.
+PACKAGE_BY_NAME = "/api/v2/packages/by-name/{name}"
+ACTIONS = "/api/v2/actions"
+ACTION_RESULT_DATA = "/api/v2/result_data/action/{action_id}"
+ACTION_STATUS_COLUMN = "Action Statuses"
+ACTION_HOST_COLUMN = "Computer Name"
+HOSTNAME_SENSOR = "Computer Name"
+# One endpoint's action status -> (final when the package has no verify group, final when it has one).
+# Statuses not listed are not final. Named endpoints are targeted by a filter group of OR'ed sub-groups,
+# one per host name (INFERRED: one public client builds it for one host).
+ENDPOINT_ACTION_STATUSES = {
+    "Completed": (True, False), "Verified": (True, True), "Failed": (True, True),
+    "NotSucceeded": (True, True), "Expired": (True, True), "Stopped": (True, True),
+    "PendingVerification": (False, False), "Running": (False, False), "Downloading": (False, False),
+    "Copying": (False, False), "Waiting": (False, False),
+}
+ENDPOINT_ACTION_SUCCEEDED = ("Completed", "Verified")

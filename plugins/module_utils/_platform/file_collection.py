@@ -18,11 +18,14 @@ from urllib.parse import quote
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform import evidence_paths, evidence_zip
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
-    InvalidInput,
-    ThreatResponseError,
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ThreatResponseError
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.connections import (
+    close_connection,
+    connect,
+    connection_ready,
+    one_endpoint,
+    quoted_cid,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform.endpoints import find_endpoints
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline
 
 
@@ -36,7 +39,7 @@ def collect(module):
     # wait_timeout bounds the whole task, from the endpoint lookup to the clean-up.
     task = TaskDeadline(client, p["wait_timeout"])
     with task.step(f"looking up endpoint {_named(p)}"):
-        endpoint = _endpoint(client, p, module.warn)
+        endpoint = one_endpoint(client, hostname=p["hostname"], client_id=p["client_id"], warn=module.warn)
     hostname = endpoint["hostname"]
     dest = evidence_paths.zip_path(p["dest"], p["path"], hostname if p["endpoint_directory"] else None)
     if p["endpoint_directory"] and os.path.basename(os.path.dirname(dest)) != hostname:
@@ -53,18 +56,14 @@ def collect(module):
     if module.check_mode:
         return dict(base, changed=True, evidence_uuid=None, md5=None, sha1=None, sha256=None, size=None)
     with task.step(f"opening a live connection to {hostname}"):
-        cid = client.post(client.deploy_path(wire.CONN_CONNECT), json_body={"target": {
-            "hostname": hostname, "clientId": endpoint["client_id"], "ip": endpoint["ip"],
-            "platform": endpoint["platform"]}})
-    if not isinstance(cid, str) or not cid:
-        raise CollectError(f"POST {wire.CONN_CONNECT}: the answer is not a connection id: {cid!r}")
+        cid = connect(client, endpoint)
     try:
         record, archive = _fetch(task, p, endpoint, cid, {r["uuid"] for r in held})
     finally:
         if p["cleanup"]:
             # Also after the deadline: each request then gets its last second, and no retry.
             with task.bounded(f"closing connection {cid}"):
-                _close(client, cid, module.warn)
+                close_connection(client, cid, module.warn)
     local = _verified(archive, record)
     if p["extract"]:
         _extraction_targets(archive, dest)  # refused before the zip is written
@@ -79,10 +78,10 @@ def collect(module):
 def _fetch(task, p, endpoint, cid, known):
     """(the new evidence record, its zip bytes) over the live connection `cid`."""
     client, hostname = task.client, endpoint["hostname"]
-    task.poll(f"waiting for connection {cid} to become connected", lambda: _connection_ready(client, cid), bool,
+    task.poll(f"waiting for connection {cid} to become connected", lambda: connection_ready(client, cid), bool,
               p["wait_sleep"])
     with task.step(f"asking {hostname} for the file"):
-        answer = client.post(client.deploy_path(wire.CONN_FILE, cid=_quoted(cid)), json_body={"path": p["path"]})
+        answer = client.post(client.deploy_path(wire.CONN_FILE, cid=quoted_cid(cid)), json_body={"path": p["path"]})
     task_id = ((answer or {}).get("taskInfo") or {}).get("id") if isinstance(answer, dict) else None
     if task_id is None:
         raise CollectError(f"POST {wire.CONN_FILE}: the answer names no task: {answer!r}")
@@ -99,12 +98,6 @@ def _fetch(task, p, endpoint, cid, known):
     return fresh[0], archive
 
 
-def _endpoint(client, p, warn):
-    found = find_endpoints(client, hostname=p["hostname"], client_id=p["client_id"], warn=warn)
-    if len(found) != 1:
-        raise InvalidInput(f"the platform knows {len(found)} endpoints matching {_named(p)}; file_collect needs "
-                           "exactly one")
-    return found[0]
 
 
 def _named(p):
@@ -127,13 +120,6 @@ def _same_path(left, right):
     return left == right
 
 
-def _connection_ready(client, cid):
-    for conn in client.get(client.deploy_path(wire.CONNS)) or []:
-        if isinstance(conn, dict) and conn.get("id") == cid:
-            if conn.get("status") in wire.CONN_FAILED:
-                raise CollectError(f"connection {cid} is {conn['status']}: {conn.get('message') or 'no message'}")
-            return conn.get("status") == wire.CONN_CONNECTED
-    raise CollectError(f"connection {cid} is not in GET {wire.CONNS}")
 
 
 def _task_done(client, task_id, path, hostname):
@@ -145,17 +131,8 @@ def _task_done(client, task_id, path, hostname):
     return task.get("status") == "COMPLETED"
 
 
-def _close(client, cid, warn):
-    for template in (wire.CONN_CLOSE, wire.CONN_DELETE):
-        try:
-            client.delete(client.deploy_path(template, cid=_quoted(cid)))
-        except ThreatResponseError as error:
-            warn(f"could not {template.split('/')[1]} connection {cid}: {error}")
 
 
-def _quoted(cid):
-    # Connection ids look like "remote:HOST:123:"; colons are valid in a path segment.
-    return quote(cid, safe=":")
 
 
 def _verified(archive, record):

@@ -35,6 +35,11 @@ class TimedOut(ThreatResponseError):
                          + (f" ({reason})" if reason else ""))
 
 
+def answered(value):
+    """The `finished` of a poll whose read() returns None until what it waits for is there."""
+    return value is not None
+
+
 class TaskDeadline:
     """The deadline of one task, `seconds` after it was made; `client` is the task's client."""
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline, TimedOut
+from ansible_collections.tanium.threat_response.plugins.module_utils._platform.waiting import TaskDeadline, TimedOut, answered
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import WriteOutcomeUnknown
 
 DEPLOY = "/plugin/products/threat-response/api/v1/intel/deploy"
@@ -40,6 +40,13 @@ def test_poll_reads_every_sleep_seconds_until_finished_and_returns_that_value(cl
     assert task.poll("counting", lambda: next(reads), lambda value: value == 3, sleep=10) == 3
     assert clock.sleeps == [10, 10]
     assert task.client.deadlines == [task.deadline]  # every read ran within the task's deadline
+
+
+def test_answered_polls_until_the_read_returns_something(clock):
+    task = fake_task(60, clock)
+    reads = iter([None, None, False, "task"])
+    assert task.poll("waiting for the task", lambda: next(reads), answered, sleep=5) is False
+    assert clock.sleeps == [5, 5]
 
 
 def test_poll_reads_last_at_the_deadline_and_times_out_with_the_last_value(clock):
