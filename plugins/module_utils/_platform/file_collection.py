@@ -48,20 +48,20 @@ def collect(module):
         "platform": endpoint["platform"]}})
     if not isinstance(cid, str) or not cid:
         raise CollectError(f"POST {wire.CONN_CONNECT}: the answer is not a connection id: {cid!r}")
-    try:
-        record, archive = _fetch(client, p, endpoint, cid, {r["uuid"] for r in held}, deadline)
-    finally:
-        if p["cleanup"]:
-            _close(client, cid, module.warn)
-    local = _verified(archive, record)
-    evidence_zip.write_private(dest, archive)
+    with evidence_zip.private_file(dest) as archive:  # becomes dest only once verified
+        try:
+            record = _fetch(client, p, endpoint, cid, {r["uuid"] for r in held}, deadline, archive)
+        finally:
+            if p["cleanup"]:
+                _close(client, cid, module.warn)
+        local = _verified(archive, record)
     if p["extract"]:
         _extract(dest)
     return dict(base, changed=True, evidence_uuid=record["uuid"], **_hashes(local))
 
 
-def _fetch(client, p, endpoint, cid, known, deadline):
-    """(the new evidence record, its zip bytes) over the live connection `cid`."""
+def _fetch(client, p, endpoint, cid, known, deadline, archive):
+    """The new evidence record, over the live connection `cid`; its zip is streamed into the file `archive`."""
     _wait(lambda: _connection_ready(client, cid), deadline, p["wait_sleep"], f"connection {cid} to become connected")
     answer = client.post(client.deploy_path(wire.CONN_FILE, cid=_quoted(cid)), json_body={"path": p["path"]})
     task_id = ((answer or {}).get("taskInfo") or {}).get("id") if isinstance(answer, dict) else None
@@ -73,8 +73,9 @@ def _fetch(client, p, endpoint, cid, known, deadline):
     if not fresh:
         raise CollectError(f"task {task_id} completed but Threat Response holds no new evidence for "
                            f"{endpoint['hostname']}: {p['path']}")
-    archive, _headers = client.download(client.deploy_path(wire.EVIDENCE_DATA, uuid=quote(fresh[0]["uuid"], safe="")))
-    return fresh[0], archive
+    client.download_to(client.deploy_path(wire.EVIDENCE_DATA, uuid=quote(fresh[0]["uuid"], safe="")), archive,
+                       evidence_zip.MAX_ZIP_BYTES)
+    return fresh[0]
 
 
 def _endpoint(client, p, warn):
