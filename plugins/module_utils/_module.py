@@ -61,6 +61,8 @@ class ThreatResponseModule(AnsibleModule):
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.scrub = Scrubber(on_add=self.no_log_values.add)
+        for secret in list(self.no_log_values):  # every no_log option, in every written form, from the start
+            self.scrub.add(secret)
         self._said = set()
         self._client = None
 

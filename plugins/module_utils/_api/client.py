@@ -12,7 +12,7 @@ import contextlib
 import json
 import re
 import threading
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.exchange import (
@@ -20,7 +20,10 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.exchan
     ExchangeFailed,
     Transport,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.failures import describe_transport_failure
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.failures import (
+    describe_transport_failure,
+    proxy_refused_credentials,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import (
     NOT_APPLIED_STATUSES,
     RETRY_STATUSES,
@@ -325,9 +328,8 @@ class ThreatResponseClient:
             where = f"to {self.scrub(location)}" if location else "without a Location"
             return ApiError(method, path, status, f"the server answered with a redirect {where}; the collection"
                             " follows no redirect: check url")
-        if status == 407:
-            return ApiError(method, path, status, f"the proxy {urlsplit(self._proxy or '').hostname} refused the"
-                            " request (Proxy Authentication Required): check the user and password in the proxy url")
+        if status == 407:  # from a proxy to a plain-HTTP request (to an https url it refuses the tunnel instead)
+            return ApiError(method, path, status, proxy_refused_credentials(self._proxy, https=False))
         message = server_message(answer.content, self.scrub)
         if status in (401, 403):
             if self._api_token and not self._username:

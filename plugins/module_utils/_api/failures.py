@@ -51,7 +51,8 @@ class _Failure:
         self.https = base_url.lower().startswith("https")
         self.host = urlsplit(base_url).hostname
         self.where = urlsplit(base_url).netloc or base_url
-        self.base_url, self.timeout, self.ca_path, self.proxy = base_url, timeout, ca_path, proxy
+        self.base_url, self.ca_path, self.proxy = base_url, ca_path, proxy
+        self.timeout = f"{timeout:g}"  # 3, not 3.0
 
     def first(self, kinds, condition=lambda cause: True):
         return next((cause for cause in self.causes if isinstance(cause, kinds) and condition(cause)), None)
@@ -98,30 +99,44 @@ def _tls_verification(failure, cause):
     return f"TLS verification of {failure.where} failed ({cause.verify_message}); {hint}"
 
 
+def proxy_refused_credentials(proxy, https):
+    """The sentence for a proxy answering 407, through a CONNECT tunnel or to a plain-HTTP request alike."""
+    return (f"the proxy {_proxy_where(proxy)} set by the {_proxy_variable(https)} or ALL_PROXY environment variable"
+            " refused the request (407 Proxy Authentication Required): check the user and password in the proxy url")
+
+
+def _proxy_where(proxy):
+    try:
+        parts = urlsplit(proxy or "")
+        # Only host and port: a proxy url may hold a user name and password.
+        return f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "(unknown)")
+    except ValueError:
+        return "(unreadable proxy url)"
+
+
+def _proxy_variable(https):
+    return "HTTPS_PROXY" if https else "HTTP_PROXY"
+
+
 def _proxy(failure, cause):
     """Name the proxy from the environment, not the server, when the proxy is what failed."""
-    try:
-        parts = urlsplit(failure.proxy or "")
-        # Only host and port: a proxy url may hold a user name and password.
-        proxy_where = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "(unknown)")
-    except ValueError:
-        proxy_where = "(unreadable proxy url)"
+    if failure.first(OSError, _tunnel_refused_with(407)):
+        return proxy_refused_credentials(failure.proxy, failure.https)
     if failure.first(ConnectionRefusedError):
         problem = "connection refused"
     elif failure.first(socket.gaierror):
         problem = "its host name does not resolve"
     elif failure.first(OSError, _tunnel_refused_with("")):
-        problem = str(failure.first(OSError, _tunnel_refused_with("")))  # "Tunnel connection failed: 407 ..."
+        problem = str(failure.first(OSError, _tunnel_refused_with("")))  # "Tunnel connection failed: 403 ..."
     elif failure.first(ssl.SSLError):
         problem = f"TLS with the proxy failed: {failure.first(ssl.SSLError).reason or failure.first(ssl.SSLError)}"
     elif failure.first(_timeouts()):
         problem = f"no connection within {failure.timeout} seconds"
     else:
         problem = str(cause)
-    variable = "HTTPS_PROXY" if failure.https else "HTTP_PROXY"
-    return (f"cannot reach {failure.where} through the proxy {proxy_where} set by the {variable} or ALL_PROXY"
-            f" environment variable ({problem}): check the proxy, or list the server's host in NO_PROXY to"
-            " connect directly")
+    return (f"cannot reach {failure.where} through the proxy {_proxy_where(failure.proxy)} set by the"
+            f" {_proxy_variable(failure.https)} or ALL_PROXY environment variable ({problem}): check the proxy, or"
+            " list the server's host in NO_PROXY to connect directly")
 
 
 def _cut(cause):

@@ -1,6 +1,7 @@
 """The HTTP client against the emulator over real HTTPS: auth, retries, envelopes, pages, errors."""
 
 import base64
+import itertools
 import time
 from urllib.parse import urlsplit
 
@@ -340,3 +341,14 @@ def test_an_https_server_is_reached_through_the_environment_proxy_with_one_conne
     assert [(entry["request"].rsplit(" ", 1)[0], entry["authorization"]) for entry in seen] == [
         (f"CONNECT {urlsplit(emulator.url).netloc}", f"Basic {credentials}")]  # HTTP/1.0 or 1.1 by Python version
     assert len(api_requests(emulator, "/intels")) == 3
+
+
+def test_a_server_that_ignores_offset_is_not_paged_forever(emulator, make_client):
+    # Full pages without a total, the same two rows whatever the offset: the guard ends it on the second page.
+    emulator.add_fault(method="GET", path="/intels", action="status", status=200, times=None,
+                       body={"data": [{"id": 1}, {"id": 2}]})
+    pages = make_client().paginate(INTELS, page_size=2)
+    with pytest.raises(ApiError) as caught:
+        list(itertools.islice(pages, 20))  # without the guard: 20 rows, no error
+    assert str(caught.value) == f"GET {INTELS} failed: HTTP 200: the server returned the same page again at offset 2"
+    assert [entry["query"]["offset"] for entry in api_requests(emulator, "/intels")] == [["0"], ["2"]]
