@@ -83,6 +83,41 @@ def counting_tls_handshakes(context, counter):
     return handle
 
 
+def slow_tls_answer(context, answer, before_handshake, before_answer):
+    """A raw_server handler that waits `before_handshake` seconds, speaks TLS with `context` (None: plain HTTP),
+    reads one request, waits `before_answer` seconds and writes `answer`."""
+
+    def handle(connection):
+        time.sleep(before_handshake)
+        try:
+            if context is not None:
+                connection = context.wrap_socket(connection, server_side=True)
+            with connection:
+                if read_request(connection):
+                    time.sleep(before_answer)
+                    connection.sendall(answer)
+        except OSError:
+            pass  # the client gave up first
+
+    return handle
+
+
+def endless_chunked_answer(connection, seconds=10):
+    """A raw_server handler answering one request with a chunked body sent as fast as the client reads it, for
+    `seconds` (or until the client closes)."""
+    with connection:
+        if not read_request(connection):
+            return
+        chunk = b"%x\r\n%s\r\n" % (65536, bytes(65536))
+        ends = time.monotonic() + seconds
+        try:
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nTransfer-Encoding: chunked\r\n\r\n")
+            while time.monotonic() < ends:
+                connection.sendall(chunk)
+        except OSError:
+            pass  # the client gave up
+
+
 def read_request(connection):
     """(request line, headers dict) of one HTTP request, its body read by Content-Length; None when closed."""
     head = b""
@@ -169,16 +204,22 @@ def tls_cutter(cert_file, key_file, after_bytes):
 
 
 @contextmanager
-def plain_http_api(answer, set_cookie=None, compress=False, close_when_idle=False):
+def plain_http_api(answer, set_cookie=None, compress=False, close_when_idle=False, connections=None):
     """A plain-HTTP/1.1 server answering every GET with the JSON `answer`; yields (url, requests seen).
 
     `set_cookie`: sent as Set-Cookie. `compress`: the answer goes gzip-compressed. `close_when_idle`: the
     connection is closed after each answer without saying so, as a server whose idle timeout ran out.
+    `connections`: a list that gets each connection's client address as it is accepted.
     """
     seen = []
+    connections = [] if connections is None else connections
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            connections.append(self.client_address)
 
         def do_GET(self):  # noqa: N802 - the name http.server calls
             seen.append({"path": self.path, "session": self.headers.get("session"),

@@ -107,7 +107,6 @@ class ThreatResponseModule(AnsibleModule):
             failure = dict(msg=" ".join(self.scrub(f"unexpected {type(error).__name__}: {error}").split()))
         else:
             self.exit_json(**result)
-        # Outside the except blocks: Ansible attaches no traceback, whose messages could quote a secret unscrubbed.
         self.fail_json(**dict(failure, msg=self.scrub(failure["msg"])))
 
 

@@ -69,12 +69,12 @@ class Answer:
 class Transport:
     """One requests.Session with one server: a keep-alive pool of `pool_size` connections, no retries below the
     client's own, redirects never followed, cookies kept. The environment is read by the caller, once
-    (_api.settings): `verify` and `proxy` are fixed here, and the session itself reads no variable and no ~/.netrc.
+    (_api.settings): `verify` and `proxy` are fixed here, and requests is asked through its adapter, which reads
+    no variable and no ~/.netrc.
     """
 
     def __init__(self, verify, proxy, pool_size):
-        self.session = requests.Session()
-        self.session.trust_env = False
+        self.session = requests.Session()  # the cookie jar, and the adapter to close with it
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)

@@ -18,7 +18,14 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     DeadlineExceeded,
     TransportError,
 )
-from local_servers import http_answer, scripted_http
+from local_servers import (
+    endless_chunked_answer,
+    http_answer,
+    raw_server,
+    scripted_http,
+    slow_tls_answer,
+    tls_server_context,
+)
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
 JSON = ("Content-Type", "application/json")
@@ -33,8 +40,10 @@ def gzip_bomb():
     return b"".join(parts) + compressor.flush()
 
 
-def test_a_gzip_bomb_is_refused_at_the_limit_without_being_decompressed_whole(make_client, gzip_bomb):
-    answer = http_answer("200 OK", [JSON, ("Content-Encoding", "gzip")], gzip_bomb)
+@pytest.mark.parametrize("status", ["200 OK", "302 Found"])
+def test_a_gzip_bomb_is_refused_at_the_limit_without_being_decompressed_whole(make_client, gzip_bomb, status):
+    # Also in a redirect, whose body requests' Session.send would read whole to prepare the next request.
+    answer = http_answer(status, [JSON, ("Content-Encoding", "gzip"), ("Location", "/elsewhere")], gzip_bomb)
     with scripted_http(answer) as (url, seen):
         client = make_client(url=url, ca_path=None, allow_http=True, retries=3)
         tracemalloc.start()
@@ -84,17 +93,68 @@ def test_a_broken_compressed_answer_says_so(make_client):
     assert f"the answer from {url[7:]} could not be decompressed" in str(caught.value)
 
 
-def test_timeout_bounds_the_whole_answer_not_each_read(make_client):
-    body = b'{"data": []}' + b" " * 60
+@pytest.mark.parametrize(("trickle", "size"), [(1.0, 72), (2.0, 72), (0.005, 4000)])
+def test_timeout_bounds_the_whole_answer_not_each_read(make_client, trickle, size):
+    # One byte a second; every two (the last read itself must stop when the time is up, not 3 s later); every 5 ms
+    # for 20 s (no read ever waits: the time left is looked at between them).
+    body = b'{"data": []}' + b" " * (size - 12)
     head = http_answer("200 OK", [JSON, ("Content-Length", str(len(body)))])
-    with scripted_http((head, body), trickle=1.0) as (url, seen):  # one byte a second, for 72 seconds
+    with scripted_http((head, body), trickle=trickle) as (url, seen):
         started = time.monotonic()
         with pytest.raises(TransportError) as caught:
             make_client(url=url, ca_path=None, allow_http=True, timeout=3, retries=0).get(INTELS)
         elapsed = time.monotonic() - started
     assert str(caught.value).endswith(f"no complete answer from {url[7:]} within 3 seconds (timeout)")
-    assert 2.5 < elapsed < 5
+    assert 2.5 < elapsed < 3.8
     assert len(seen) == 1
+
+
+class DiscardingFile:
+    """A file download_to can write to without keeping anything."""
+
+    def __init__(self):
+        self.size = 0
+
+    def write(self, data):
+        self.size += len(data)
+
+    def seek(self, position):
+        pass
+
+    def truncate(self):
+        self.size = 0
+
+
+def test_a_download_that_streams_fast_for_longer_than_the_timeout_is_stopped_at_the_timeout(make_client):
+    # Data is always waiting, so no read ever times out: only the time left, looked at before each read, ends it.
+    with raw_server(endless_chunked_answer) as port:
+        sink = DiscardingFile()
+        with pytest.raises(TransportError) as caught:
+            make_client(url=f"http://127.0.0.1:{port}", ca_path=None, allow_http=True, timeout=1,
+                        retries=0).download_to("/file", sink, 10 ** 15)
+    assert str(caught.value).endswith(f"no complete answer from 127.0.0.1:{port} within 1 seconds (timeout)")
+    assert sink.size > 1_000_000
+
+
+def test_the_time_spent_connecting_counts_against_the_timeout(emulator, make_client):
+    # A TLS handshake answered after 2 s, then the answer after 2 s more: 4 s in all against a timeout of 3.
+    tls_dir = emulator.ca_file.rsplit("/", 1)[0]
+    context = tls_server_context(f"{tls_dir}/server.pem", f"{tls_dir}/server.key")
+    answer = http_answer("200 OK", [JSON], b"[]")
+    with raw_server(slow_tls_answer(context, answer, before_handshake=2, before_answer=2)) as port:
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            make_client(url=f"https://127.0.0.1:{port}", timeout=3, retries=0).get(INTELS)
+        elapsed = time.monotonic() - started
+    assert "within 3 seconds (timeout)" in str(caught.value)
+    assert elapsed < 3.6
+
+
+def test_a_server_that_never_answers_is_given_up_on_after_the_timeout(make_client):
+    with raw_server(slow_tls_answer(None, b"", before_handshake=0, before_answer=5)) as port:
+        with pytest.raises(TransportError) as caught:
+            make_client(url=f"http://127.0.0.1:{port}", ca_path=None, allow_http=True, timeout=1, retries=0).get(INTELS)
+    assert str(caught.value).endswith(f"no response from 127.0.0.1:{port} within 1 seconds (timeout)")
 
 
 def test_a_trickling_answer_within_a_deadline_ends_with_the_deadline(make_client):

@@ -129,6 +129,7 @@ def test_dead_proxy_is_named_with_the_variable_instead_of_the_server(emulator, m
     assert f"through the proxy 127.0.0.1:{dead} set by the HTTPS_PROXY" in message
     assert "(connection refused)" in message and "NO_PROXY" in message
     assert "proxy-pw-5678" not in message
+    assert caught.value.request_sent is False  # the server never saw it: a create may be sent again
     assert emulator.journal == []
 
 
