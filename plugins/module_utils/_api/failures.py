@@ -193,6 +193,9 @@ def _rules():
          lambda failure, _: f"no response from {failure.where} within {failure.timeout} seconds (timeout)"),
         (_kind(urllib3_errors.DecodeError), True, True,
          lambda failure, cause: f"the answer from {failure.where} could not be decompressed ({cause.args[0]})"),
+        # Any other TLS alert or error, such as a server that wants a client certificate; an EOF is a cut (below).
+        (_kind(ssl.SSLError, condition=lambda cause: not isinstance(cause, (ssl.SSLEOFError, ssl.SSLZeroReturnError))),
+         True, True, lambda failure, cause: f"the TLS connection to {failure.where} failed ({cause.reason or cause})"),
         (lambda failure: failure.first((ssl.SSLError, ConnectionResetError, BrokenPipeError), _cut) or failure.causes[0],
          True, True, _closed),
     )

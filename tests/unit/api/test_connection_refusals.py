@@ -4,6 +4,7 @@ Real sockets on 127.0.0.1 only: the emulator, or the small servers in tests/loca
 """
 
 import base64
+import ssl
 import threading
 import time
 
@@ -27,6 +28,7 @@ from local_servers import (
     read_request,
     recording_relay,
     scripted_http,
+    slow_tls_answer,
     socks5_proxy,
     tls_cutter,
     tls_server_context,
@@ -116,6 +118,17 @@ def test_connection_cut_mid_upload_is_reported_as_cut_not_as_a_certificate_probl
     message = str(caught.value)
     assert f"the connection to 127.0.0.1:{port} was cut during the TLS exchange" in message
     assert "ca_path" not in message and "certificate" not in message
+
+
+def test_a_server_with_no_cipher_in_common_names_the_tls_failure(emulator, make_client):
+    tls_dir = emulator.ca_file.rsplit("/", 1)[0]
+    context = tls_server_context(f"{tls_dir}/server.pem", f"{tls_dir}/server.key")
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers("NULL-SHA256:@SECLEVEL=0")  # a cipher no client offers
+    with raw_server(slow_tls_answer(context, b"", before_handshake=0, before_answer=0)) as port:
+        with pytest.raises(TransportError) as caught:
+            make_client(url=f"https://127.0.0.1:{port}", retries=0).get(INTELS)
+    assert str(caught.value).endswith(f"the TLS connection to 127.0.0.1:{port} failed (SSLV3_ALERT_HANDSHAKE_FAILURE)")
 
 
 def test_dead_proxy_is_named_with_the_variable_instead_of_the_server(emulator, make_client, monkeypatch):

@@ -16,7 +16,8 @@ description:
   - Bad arguments (no url, no credentials, an unknown argument) end the rulebook at start, with the
     argument named.
   - Runs the collection's own HTTP client, so the collection must be installed (ansible-galaxy collection
-    install) where ansible-rulebook runs, with ansible-core beside it; it needs no other Python library.
+    install) where ansible-rulebook runs, with ansible-core and the collection's requirements.txt (requests)
+    beside it.
 options:
   url:
     description: Root URL of the Tanium server. Default from E(TANIUM_URL).
