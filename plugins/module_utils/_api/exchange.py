@@ -91,16 +91,17 @@ class Transport:
         it), up to `sink_limit` bytes; other answers are read for their message. Raises ExchangeFailed.
         """
         ends = time.monotonic() + timeout
+        cookies = self.session.cookies
         try:
-            prepared = requests.PreparedRequest()
-            prepared.prepare(method=method, url=url, headers=headers, data=body, cookies=self.session.cookies)
+            prepared = _prepared(method, url, headers, body, cookies)
             # Not Session.send: it would read a redirect's whole body, unbounded, to prepare a request never sent.
             response = self._adapter.send(prepared, stream=True, timeout=Timeout(total=timeout), verify=self._verify,
                                           proxies=self._proxies)
         except (requests.RequestException, HTTPError, http.client.HTTPException, OSError) as error:
             raise ExchangeFailed(error) from error
         try:
-            extract_cookies_to_jar(self.session.cookies, prepared, response.raw)
+            if "Set-Cookie" in response.headers:
+                extract_cookies_to_jar(cookies, prepared, response.raw)
             streamed = sink is not None and 200 <= response.status_code < 300
             limit = sink_limit if streamed else MAX_ANSWER_BYTES
             if (response.raw.length_remaining or 0) > limit:
@@ -115,6 +116,20 @@ class Transport:
             return Answer(response.status_code, response.headers, b"".join(chunks))
         finally:
             response.close()  # after a whole answer the connection is back in the pool already; else it is dropped
+
+
+def _prepared(method, url, headers, body, cookies):
+    """The request as PreparedRequest.prepare makes it (url quoted, headers checked, Content-Length), without
+    its steps for what the client never sends (files, auth, hooks), and with the Cookie header only once the
+    server has set a cookie: 34 instead of 62 microseconds a request (bench/README.md, "Where the time goes")."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method(method)
+    prepared.prepare_url(url, None)
+    prepared.prepare_headers(headers)
+    prepared.prepare_body(body, None)
+    if cookies:
+        prepared.prepare_cookies(cookies)
+    return prepared
 
 
 def _read(raw, ends, limit, write):
