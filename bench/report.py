@@ -219,7 +219,7 @@ def render(records: list, plan, context: dict, latency_ms: float) -> str:
         f"- Emulator: `python -m emulator --latency-ms {latency_ms:g}` (every API response {latency_ms:g} ms late, "
         "like a WAN), a fresh one per (contender, N, run), three phases against it: cold (all N new), warm "
         "(nothing changed), edited (document 1 gained a hash).",
-        f"- Runs: {plan.runs} of (a), (a′), (d) and the baselines (2 baseline samples per run); {plan.slow_runs} of (b) and "
+        f"- Runs: {plan.runs} of (a), (a′), (d), (p) and the baselines (2 baseline samples per run); {plan.slow_runs} of (b) and "
         f"(c), at N = {', '.join(map(str, plan.slow_sizes))} only (one module run per document: a 200-document phase takes minutes, and "
         "its time is already the sum of hundreds of module runs). Their larger N are extrapolated (~): the time above "
         "the empty playbook's grows in proportion to N from their largest measured N. Times are medians of "
@@ -228,7 +228,8 @@ def render(records: list, plan, context: dict, latency_ms: float) -> str:
         f"(its default). (e) is the network floor: cold the requests (a) sent (2 a document: upload, label) × "
         f"{latency_ms:g} ms / {PARALLEL}; warm one listing pass (N/500 + 1 pages); edited the listing and one upload.",
         f"- (d) runs up to N = {plan.script_max} (one request at a time: N = 10000 would take about 20 minutes a "
-        "phase); its larger N are extrapolated (~) in proportion to N.",
+        "phase); its larger N are extrapolated (~) in proportion to N. (p) is the cold sync's own requests on one "
+        "requests.Session with 4 threads and no Ansible, cold only: what cold (a′) is judged against.",
         f"- Targets (issue #16) are checked on (a′), the intel_sync task alone, at N = {BIG}, against the empty "
         "playbook of the same run.",
         "- Memory: peak RSS of the largest single process of the tree (`ru_maxrss` from `os.wait4`, exact) and "
