@@ -111,7 +111,8 @@ def endless_chunked_answer(connection, seconds=10):
         chunk = b"%x\r\n%s\r\n" % (65536, bytes(65536))
         ends = time.monotonic() + seconds
         try:
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nTransfer-Encoding: chunked\r\n\r\n")
+            connection.sendall(http_answer("200 OK", [("Content-Type", "application/zip"),
+                                                      ("Transfer-Encoding", "chunked")]))
             while time.monotonic() < ends:
                 connection.sendall(chunk)
         except OSError:

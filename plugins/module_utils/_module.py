@@ -8,7 +8,10 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import ThreatResponseClient
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.exchange import REQUESTS_IMPORT_ERROR
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import url_userinfo_secrets
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import (
+    checked_timeout,
+    url_userinfo_secrets,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats.documents import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
@@ -112,8 +115,8 @@ class ThreatResponseModule(AnsibleModule):
 
 def _check_numbers(params):
     # Checked before a module starts anything: a request must get some time, and so must a wait.
-    if params.get("timeout") is not None and params["timeout"] <= 0:
-        raise InvalidInput(f"timeout (TANIUM_TIMEOUT) must be a number of seconds greater than 0, not {params['timeout']}")
+    if params.get("timeout") is not None:
+        checked_timeout(params["timeout"])
     if "wait_sleep" in params and (params["wait_sleep"] < 1 or params["wait_timeout"] < 0):
         raise InvalidInput("wait_sleep must be at least 1 and wait_timeout must not be negative")
 

@@ -1,7 +1,7 @@
 # Internal to the tanium.threat_response collection: not a public API, may change without notice.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turns a failed exchange (_api.exchange.ExchangeFailed) into one plain sentence, and says whether the server may have seen the request
-(`request_sent`) and whether trying again may help.
+"""Turns a failed exchange (_api.exchange.ExchangeFailed) into one plain sentence, and says whether the server
+may have seen the request (`request_sent`) and whether trying again may help.
 
 One table, read top to bottom; a row matches when the failure, or anything it wraps (requests wraps urllib3,
 which wraps ssl, socket and http.client), is of the row's kind.
@@ -164,7 +164,8 @@ def _rules():
     timeouts = _timeouts()
     return (
         (_kind(AnswerTooLarge), True, False, _too_large),
-        (lambda failure: failure.first(AnswerTooSlow) or (failure.reading_body and failure.first(timeouts)), True, True,
+        (lambda failure: failure.first(AnswerTooSlow) or (failure.reading_body and failure.first(timeouts)),
+         True, True,
          lambda failure, _: f"no complete answer from {failure.where} within {failure.timeout} seconds (timeout)"),
         # A proxy that refused its credentials (407) or whose name does not resolve will not do better on a retry.
         (_kind(requests_errors.ProxyError, urllib3_errors.ProxyError), False,
@@ -178,24 +179,28 @@ def _rules():
          lambda failure, _: f"cannot resolve the host name {failure.host!r} of the url {failure.base_url}"),
         (_kind(ConnectionRefusedError), False, True,
          lambda failure, _: f"cannot connect to {failure.where}: connection refused"),
-        (_kind(urllib3_errors.ConnectTimeoutError, condition=lambda cause: type(cause) is urllib3_errors.ConnectTimeoutError),
+        # urllib3's NewConnectionError is a ConnectTimeoutError too: only the exact kind is a timeout.
+        (_kind(urllib3_errors.ConnectTimeoutError,
+               condition=lambda cause: type(cause) is urllib3_errors.ConnectTimeoutError),
          False, True, lambda failure, _: f"no connection to {failure.where} within {failure.timeout} seconds"),
         (_kind(urllib3_errors.NewConnectionError), False, True,
          lambda failure, cause: f"cannot connect to {failure.where}: connection failed ({cause.__cause__ or cause})"),
         (_kind(requests_errors.InvalidSchema, condition=lambda cause: "SOCKS" in str(cause)), False, False,
-         lambda failure, _: ("the proxy set by the HTTPS_PROXY or ALL_PROXY environment variable is a SOCKS proxy, which"
-                             " needs the PySocks library: install requests[socks] beside ansible-core")),
-        (_kind(requests_errors.InvalidHeader, requests_errors.InvalidURL, urllib3_errors.LocationParseError), False, False,
+         lambda failure, _: ("the proxy set by the HTTPS_PROXY or ALL_PROXY environment variable is a SOCKS proxy,"
+                             " which needs the PySocks library: install requests[socks] beside ansible-core")),
+        (_kind(requests_errors.InvalidHeader, requests_errors.InvalidURL, urllib3_errors.LocationParseError),
+         False, False,
          lambda failure, cause: f"the request to {failure.where} could not be built: {type(cause).__name__}"),
         (_kind(http.client.LineTooLong), True, False,
-         lambda failure, cause: f"the answer from {failure.where} has a line longer than HTTP allows ({cause}); refused"),
+         lambda failure, cause: f"the answer from {failure.where} has a line longer than HTTP allows ({cause});"
+                                " refused"),
         (_kind(*timeouts), True, True,
          lambda failure, _: f"no response from {failure.where} within {failure.timeout} seconds (timeout)"),
         (_kind(urllib3_errors.DecodeError), True, True,
          lambda failure, cause: f"the answer from {failure.where} could not be decompressed ({cause.args[0]})"),
-        # Any other TLS alert or error, such as a server that wants a client certificate; an EOF is a cut (below).
+        # Any other TLS alert or error, such as no cipher in common; an EOF is a cut (below).
         (_kind(ssl.SSLError, condition=lambda cause: not isinstance(cause, (ssl.SSLEOFError, ssl.SSLZeroReturnError))),
          True, True, lambda failure, cause: f"the TLS connection to {failure.where} failed ({cause.reason or cause})"),
-        (lambda failure: failure.first((ssl.SSLError, ConnectionResetError, BrokenPipeError), _cut) or failure.causes[0],
-         True, True, _closed),
+        (lambda failure: failure.first((ssl.SSLError, ConnectionResetError, BrokenPipeError), _cut)
+         or failure.causes[0], True, True, _closed),
     )
