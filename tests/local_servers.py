@@ -48,7 +48,7 @@ def full_listener():
     listener.listen(0)
     port = listener.getsockname()[1]
     fillers = []
-    for _ in range(3):
+    while len(fillers) < 3:
         filler = socket.socket()
         filler.setblocking(False)
         try:
@@ -127,7 +127,7 @@ def read_request(connection):
         if not chunk:
             return None
         head += chunk
-    head, _, rest = head.partition(b"\r\n\r\n")
+    head, _blank_line, rest = head.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
     missing = int(headers.get("content-length", 0)) - len(rest)

@@ -103,14 +103,15 @@ class ThreatResponseModule(AnsibleModule):
             _check_numbers(self.params)
             result = body(self)
         except ThreatResponseError as error:
-            failure = dict(_error_fields(error), msg=str(error))
+            message, fields = str(error), _error_fields(error)
         except (InvalidInput, IntelFormatError) as error:
-            failure = dict(msg=str(error))
+            message, fields = str(error), {}
         except Exception as error:  # noqa: BLE001 - a library's or our own slip: still one line, still scrubbed
-            failure = dict(msg=" ".join(self.scrub(f"unexpected {type(error).__name__}: {error}").split()))
+            message, fields = " ".join(self.scrub(f"unexpected {type(error).__name__}: {error}").split()), {}
         else:
             self.exit_json(**result)
-        self.fail_json(**dict(failure, msg=self.scrub(failure["msg"])))
+            return
+        self.fail_json(msg=self.scrub(message), **fields)
 
 
 def _check_numbers(params):

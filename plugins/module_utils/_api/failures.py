@@ -179,9 +179,9 @@ def _rules():
          lambda failure, _: f"cannot resolve the host name {failure.host!r} of the url {failure.base_url}"),
         (_kind(ConnectionRefusedError), False, True,
          lambda failure, _: f"cannot connect to {failure.where}: connection refused"),
-        # urllib3's NewConnectionError is a ConnectTimeoutError too: only the exact kind is a timeout.
+        # urllib3's NewConnectionError is a ConnectTimeoutError too, and no timeout.
         (_kind(urllib3_errors.ConnectTimeoutError,
-               condition=lambda cause: type(cause) is urllib3_errors.ConnectTimeoutError),
+               condition=lambda cause: not isinstance(cause, urllib3_errors.NewConnectionError)),
          False, True, lambda failure, _: f"no connection to {failure.where} within {failure.timeout} seconds"),
         (_kind(urllib3_errors.NewConnectionError), False, True,
          lambda failure, cause: f"cannot connect to {failure.where}: connection failed ({cause.__cause__ or cause})"),

@@ -36,7 +36,7 @@ def gzip_bomb():
     """About 250 KB of gzip that decodes to 256 MiB of zeros (4 x the answer limit)."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = bytes(1 << 20)
-    parts = [compressor.compress(zeros) for _ in range(256)]
+    parts = [compressor.compress(zeros) for _mebibyte in range(256)]
     return b"".join(parts) + compressor.flush()
 
 
@@ -82,7 +82,7 @@ def test_an_answer_under_the_limit_is_decoded_whatever_its_compression(make_clie
                http_answer("200 OK", [JSON], body)]
     with scripted_http(*answers) as (url, _seen):
         client = make_client(url=url, ca_path=None, allow_http=True)
-        assert [client.get(INTELS) for _ in answers] == [[{"id": 7}]] * 3
+        assert [client.get(INTELS) for _answer in answers] == [[{"id": 7}]] * 3
 
 
 def test_a_broken_compressed_answer_says_so(make_client):
