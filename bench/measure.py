@@ -5,6 +5,9 @@ Memory is measured two ways for every run:
   the largest SUM of their RSS (a short-lived process between two samples can be missed);
 - `rss_max_mb`: ru_maxrss from os.wait4() on the process, which Linux reports as the largest RSS of the
   process or of any descendant it waited for: exact, and what the "any ansible process" target uses.
+
+CPU: `cpu` is user + system seconds from the same os.wait4() rusage, which covers the process and every
+descendant it waited for (ansible's workers and the module process; the emulator is not in the tree).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class RunFigures:
     rss_tree_mb: float
     rss_max_mb: float
     returncode: int
+    cpu: float = 0.0
     requests: int = 0
     writes: int = 0
     error: str | None = None
@@ -121,7 +125,7 @@ def run_measured(command: list[str], env: dict, log_path: Path, cwd: Path) -> Ru
         process.returncode = os.waitstatus_to_exitcode(status)
     # Linux reports ru_maxrss in KiB.
     return RunFigures(wall=wall, rss_tree_mb=sampler.peak_sum / 2**20, rss_max_mb=usage.ru_maxrss / 1024,
-                      returncode=process.returncode)
+                      returncode=process.returncode, cpu=usage.ru_utime + usage.ru_stime)
 
 
 def _end_session(pid: int) -> None:

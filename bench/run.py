@@ -12,7 +12,7 @@ Environment overrides:
   BENCH_SLOW_SIZES=50,200       the N the slow contenders are run at; larger N are extrapolated
   BENCH_SCRIPT_MAX=1000         the largest N the requests script (d) is run at (one request at a time); larger
                                 N are extrapolated
-  BENCH_CONTENDERS=a,s,b,c,d    which contenders to run
+  BENCH_CONTENDERS=a,s,b,c,d,p  which contenders to run
   ANSIBLE_COLLECTIONS_PATH      where tanium.threat_response is installed (default .build/collections)
 
 Writes bench/RESULTS.md and bench/results.png; scratch files (documents, logs, raw.json) go to
@@ -47,13 +47,15 @@ BIN = Path(sys.executable).parent
 @dataclasses.dataclass(frozen=True)
 class Contender:
     key: str
-    playbook: str | None  # None: the requests script
+    file: str  # a playbook, or a Python script (.py) in contenders/
     slow: bool
+    phases: tuple = PHASES
+    script_max: bool = False  # runs only up to BENCH_SCRIPT_MAX (one request at a time)
 
     def command(self, documents: Path) -> list[str]:
-        if self.playbook is None:
-            return [sys.executable, str(CONTENDERS_DIR / "requests_sync.py"), str(documents)]
-        return playbook_command(self.playbook, {"bench_documents_dir": str(documents)})
+        if self.file.endswith(".py"):
+            return [sys.executable, str(CONTENDERS_DIR / self.file), str(documents)]
+        return playbook_command(self.file, {"bench_documents_dir": str(documents)})
 
 
 CONTENDERS = {
@@ -61,7 +63,9 @@ CONTENDERS = {
     "s": Contender("s", "sync_task.yml", slow=False),
     "b": Contender("b", "intel_loop.yml", slow=True),
     "c": Contender("c", "uri_playbook.yml", slow=True),
-    "d": Contender("d", None, slow=False),
+    "d": Contender("d", "requests_sync.py", slow=False, script_max=True),
+    # The cold sync's own requests on one requests.Session, 4 threads: what cold (a') is judged against.
+    "p": Contender("p", "requests_parallel.py", slow=False, phases=("cold",)),
 }
 BASELINES = {"empty": "empty.yml", "one_module": "one_module.yml"}
 
@@ -100,7 +104,7 @@ class Plan:
             return False
         if contender.slow:
             return round_number < self.slow_runs and size in self.slow_sizes
-        if contender.playbook is None:
+        if contender.script_max:
             return size in self.sizes and size <= self.script_max
         return size in self.sizes
 
@@ -151,7 +155,7 @@ class Bench:
         shutil.copytree(SCRATCH / "documents" / str(size), documents)
         with Emulator(LATENCY_MS, self.tls_dir) as emulator:
             env = dict(self.env, **emulator.environment())
-            for phase in PHASES:
+            for phase in contender.phases:
                 if phase == "edited":
                     generate.edit_document(documents, 1)
                 log = SCRATCH / "logs" / f"{contender.key}-{size}-{round_number}-{phase}.log"

@@ -21,6 +21,8 @@ options:
   api_token:
     description:
       - A Tanium API token, sent in the C(session) header of every request.
+      - A token with a line break, another control character or an outer space (a trailing newline, as C(echo)
+        leaves it) is refused before any request, naming the option and never the token.
       - The server accepts API tokens only from addresses in its C(api_token_trusted_ip_address_list)
         setting or the token's own trusted addresses.
       - A token expires after 7 days unless the server's C(api_token_expiration_in_days) setting, or the
@@ -36,6 +38,7 @@ options:
     description:
       - User to log in as at C(/api/v2/session/login) when no O(api_token) is given.
       - An expired login session is renewed once, transparently, when the server answers 401 or 403.
+      - A user name with a line break or another control character is refused before any request.
       - If not set, the value of the E(TANIUM_USERNAME) environment variable is used.
     type: str
   password:
@@ -55,15 +58,15 @@ options:
     description:
       - PEM file with the certificate of the CA that signed the server's certificate, for a private CA.
       - If not set, the value of the E(TANIUM_CA_PATH) environment variable is used, else the file named by
-        E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) (the first one set, honoured for compatibility with earlier
-        releases), else the system trust store.
-      - The system trust store is Python's C(ssl) default (OpenSSL's default CA file and directory, which the
-        E(SSL_CERT_FILE) and E(SSL_CERT_DIR) environment variables override), not the C(certifi) bundle.
-      - A file that does not exist is refused before any request, naming the setting it came from.
+        E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) (the first one set, as C(requests) reads them), else the
+        C(certifi) bundle C(requests) uses.
+      - A file that does not exist, or holds no PEM certificate, is refused before any request, naming the setting
+        it came from.
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request (to connect, and then for the response).
+      - Seconds one HTTP request may take in all - connecting, sending, and receiving the whole answer - and at
+        least 1. An answer still arriving when they pass (a server trickling it) is given up on.
       - If not set, the value of the E(TANIUM_TIMEOUT) environment variable is used.
     type: int
     default: 30
@@ -93,12 +96,16 @@ options:
       - If not set, the value of the E(TANIUM_ALLOW_HTTP) environment variable is used.
     type: bool
     default: false
+requirements:
+  - requests >= 2.32 and urllib3 >= 2.6 (beside ansible-core, where the module runs)
 notes:
-  - Proxies are taken from the standard E(HTTPS_PROXY) (or E(ALL_PROXY)) and E(NO_PROXY) environment variables,
-    read once per run; an V(https://) server is reached through the proxy with an HTTP C(CONNECT) tunnel, and a
-    C(user:password) in the proxy url is sent to the proxy only, as C(Proxy-Authorization). A proxy that cannot
-    be reached is reported as such, naming E(HTTPS_PROXY) and E(ALL_PROXY).
-  - Needs no Python library beyond ansible-core; C(~/.netrc) is never read.
+  - Proxies are taken from the standard E(HTTPS_PROXY) (or E(ALL_PROXY)) and E(NO_PROXY) environment variables as
+    C(requests) reads them (E(NO_PROXY) with host names, C(host:port) entries and CIDR ranges such as V(10.0.0.0/8)),
+    once per run. An V(https://) server is reached through the proxy with an HTTP C(CONNECT) tunnel; an
+    V(https://) proxy url gets TLS to the proxy itself, and a V(socks5://) one needs PySocks (C(requests[socks])).
+    A C(user:password) in the proxy url goes to the proxy only. A proxy that cannot be reached, or refuses the
+    credentials (407), is reported as such, naming the variable, and not asked again. C(~/.netrc) is never read.
+  - Every answer is read as it arrives and refused past 64 MiB once decompressed; no redirect is followed.
   - Credentials in the E(TANIUM_*) environment variables never reach the module payload that Ansible writes to disk;
     given as module options they do, until the task ends (or for good, when the run is killed).
   - An empty E(TANIUM_API_TOKEN), E(TANIUM_USERNAME), E(TANIUM_PASSWORD) or E(TANIUM_CA_PATH) counts as not set,

@@ -10,6 +10,8 @@ import re
 from urllib.parse import quote, quote_plus
 
 REDACTED = "********"
+# Shorter values would redact ordinary words; no real token or password is that short.
+MIN_SECRET_LENGTH = 4
 # A server message is quoted in an error, never a whole HTML error page.
 MAX_MESSAGE_LENGTH = 300
 
@@ -99,8 +101,7 @@ class Scrubber:
         self._on_add = on_add
 
     def add(self, secret):
-        # Short values would redact ordinary words; no real token or password is that short.
-        if not secret or len(str(secret)) < 4:
+        if not secret or len(str(secret)) < MIN_SECRET_LENGTH:
             return
         for form in written_forms(str(secret)):
             self._forms.add(form)
@@ -115,9 +116,13 @@ class Scrubber:
 
 
 def written_forms(secret):
-    """The secret as it may appear in a server's answer: raw, JSON-, HTML- and URL-escaped."""
-    return {
+    """The secret as it may appear in a server's answer or an exception: raw (and without the line break or
+    spaces around it), JSON-, HTML- and URL-escaped, and as Python shows a str or bytes (repr)."""
+    return {form for form in (
         secret,
+        secret.strip(),
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "surrogateescape"))[2:-1],
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
         html.escape(secret, quote=False),
@@ -126,7 +131,7 @@ def written_forms(secret):
         quote(secret, safe=""),
         quote(secret),
         quote_plus(secret, safe=""),
-    }
+    ) if len(form) >= MIN_SECRET_LENGTH}
 
 
 def server_message(body, scrub=str):

@@ -4,10 +4,14 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import ThreatResponseClient
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import url_userinfo_secrets
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.exchange import REQUESTS_IMPORT_ERROR
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import (
+    checked_timeout,
+    url_userinfo_secrets,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats.documents import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
@@ -57,7 +61,11 @@ class ThreatResponseModule(AnsibleModule):
             mutually_exclusive=mutually_exclusive,
             **kwargs,
         )
+        if REQUESTS_IMPORT_ERROR:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.scrub = Scrubber(on_add=self.no_log_values.add)
+        for secret in list(self.no_log_values):  # every no_log option, in every written form, from the start
+            self.scrub.add(secret)
         self._said = set()
         self._client = None
 
@@ -90,19 +98,26 @@ class ThreatResponseModule(AnsibleModule):
         super().fail_json(msg=msg, **kwargs)
 
     def run(self, body):
-        """Call body(module) and exit with its result; any client error becomes a clean failure."""
+        """Call body(module) and exit with its result; any error becomes one scrubbed line, without a traceback."""
         try:
-            _check_wait(self.params)
+            _check_numbers(self.params)
             result = body(self)
         except ThreatResponseError as error:
-            self.fail_json(msg=self.scrub(str(error)), **_error_fields(error))
+            message, fields = str(error), _error_fields(error)
         except (InvalidInput, IntelFormatError) as error:
-            self.fail_json(msg=self.scrub(str(error)))
-        self.exit_json(**result)
+            message, fields = str(error), {}
+        except Exception as error:  # noqa: BLE001 - a library's or our own slip: still one line, still scrubbed
+            message, fields = " ".join(self.scrub(f"unexpected {type(error).__name__}: {error}").split()), {}
+        else:
+            self.exit_json(**result)
+            return
+        self.fail_json(msg=self.scrub(message), **fields)
 
 
-def _check_wait(params):
-    # The options of wait_argument_spec, checked before a module starts anything it would then wait for.
+def _check_numbers(params):
+    # Checked before a module starts anything: a request must get some time, and so must a wait.
+    if params.get("timeout") is not None:
+        checked_timeout(params["timeout"])
     if "wait_sleep" in params and (params["wait_sleep"] < 1 or params["wait_timeout"] < 0):
         raise InvalidInput("wait_sleep must be at least 1 and wait_timeout must not be negative")
 

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import yaml
@@ -30,16 +31,21 @@ def module_docs():
     return {fqcn.rsplit(".", 1)[1]: entry["doc"] for fqcn, entry in json.loads(completed.stdout).items()}
 
 
-def test_introspect_finds_no_python_or_system_dependency(tmp_path):
-    # ansible-builder reads ansible_collections/<namespace>/<name>/meta/execution-environment.yml.
-    namespace_dir = tmp_path / "ansible_collections" / "tanium"
-    namespace_dir.mkdir(parents=True)
-    (namespace_dir / "threat_response").symlink_to(REPO, target_is_directory=True)
+def test_introspect_of_the_built_collection_finds_requests_and_no_system_dependency(tmp_path):
+    # The collection as users get it: built into a tarball (galaxy.yml's build_ignore applied), then unpacked
+    # where ansible-builder reads ansible_collections/<namespace>/<name>/meta/execution-environment.yml.
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(REPO)],
+                   capture_output=True, timeout=300, check=True)
+    collection = tmp_path / "ansible_collections" / "tanium" / "threat_response"
+    collection.mkdir(parents=True)
+    with tarfile.open(tmp_path / f"tanium-threat_response-{wire.COLLECTION_VERSION}.tar.gz") as tarball:
+        tarball.extractall(collection, filter="data")
     completed = subprocess.run([str(BIN / "ansible-builder"), "introspect", "--sanitize", str(tmp_path)],
                                capture_output=True, text=True, timeout=300, check=True)
     found = yaml.safe_load(completed.stdout)
-    # Nothing beyond ansible-core: the HTTP client is the standard library's (no requests, no urllib3).
-    assert found["python"] == []
+    # requests is the transport; urllib3 from 2.6 bounds decompression. Nothing else, and no system package.
+    assert found["python"] == ["requests>=2.32,<3  # from collection tanium.threat_response",
+                               "urllib3>=2.6,<3  # from collection tanium.threat_response"]
     assert found["system"] == []
 
 
@@ -60,10 +66,9 @@ def test_execution_environment_example_is_a_definition_ansible_builder_accepts(t
     assert "COPY _build /build" in (context / "Containerfile").read_text()
 
 
-def test_collection_metadata_names_no_dependency_file():
-    # An explicit empty `dependencies`: without meta/execution-environment.yml ansible-builder would read the
-    # collection root's requirements.txt and bindep.txt instead.
-    assert yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())["dependencies"] == {}
+def test_collection_metadata_names_requirements_txt_as_its_one_python_list():
+    assert yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())["dependencies"] == {
+        "python": "requirements.txt"}
     assert not (REPO / "meta" / "ee-requirements.txt").exists()
     assert not (REPO / "bindep.txt").exists()
 

@@ -13,6 +13,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.tanium.threat_response.plugins.modules import (
     file_collect,
+    intel,
     intel_deploy,
     intel_scan,
     question_info,
@@ -60,4 +61,13 @@ def test_wait_options_are_checked_before_any_request(emulator, connection, modul
     result = run_module(module, dict(connection, **args, **wait))
     assert result["failed"] is True
     assert result["msg"] == "wait_sleep must be at least 1 and wait_timeout must not be negative"
+    assert emulator.journal == []
+
+
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_a_timeout_that_gives_no_request_time_is_refused_before_the_module_starts(emulator, connection, timeout):
+    # Before intel reads its document (a missing file here), not only when the client is built.
+    result = run_module(intel, dict(connection, src="/nonexistent/apt1.ioc", timeout=timeout))
+    assert result["failed"] is True
+    assert result["msg"] == f"timeout (TANIUM_TIMEOUT) must be a number of seconds greater than 0, not {timeout}"
     assert emulator.journal == []

@@ -10,18 +10,33 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
+import re
 import threading
 from urllib.parse import urlencode
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.exchange import (
+    REQUESTS_IMPORT_ERROR,
+    ExchangeFailed,
+    Transport,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.failures import (
+    describe_transport_failure,
+    proxy_refused_credentials,
+)
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import (
+    NOT_APPLIED_STATUSES,
+    RETRY_STATUSES,
+    RetryPolicy,
+)
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import (
     checked_base_url,
+    checked_header_value,
+    checked_name,
+    checked_timeout,
     checked_verify,
-)
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.http import (
-    Connections,
-    ExchangeFailed,
     environment_proxy,
+    is_header_value,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
@@ -33,15 +48,9 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     WriteOutcomeUnknown,
     server_message,
 )
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import (
-    NOT_APPLIED_STATUSES,
-    RETRY_STATUSES,
-    RetryPolicy,
-)
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.failures import (
-    describe_transport_failure,
-)
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.variants import WireVariants
+
+_CHARSET = re.compile(r";\s*charset=[\"']?([^;\s\"']+)", re.IGNORECASE)
 
 
 class ThreatResponseClient:
@@ -54,15 +63,21 @@ class ThreatResponseClient:
     def __init__(self, url, api_token=None, username=None, password=None, validate_certs=True,
                  ca_path=None, timeout=30, retries=5, api_version="4", warn=None, scrubber=None, pool_size=10,
                  allow_http=False):
+        self.scrub = scrubber or Scrubber()
+        for secret in (api_token, password):
+            self.scrub.add(secret)  # first: a refusal below is scrubbed too
+        if REQUESTS_IMPORT_ERROR:
+            raise InvalidInput("the Python library requests is missing where this runs: install it beside ansible-core"
+                               " (pip install requests)")
         if not api_token and not (username and password):
             raise InvalidInput("no credentials: set api_token (TANIUM_API_TOKEN), or username and password "
                                "(TANIUM_USERNAME, TANIUM_PASSWORD)")
+        # Refused here, before anything is sent: requests would refuse them later, quoting the value.
+        checked_header_value("api_token", api_token)
+        checked_name("username", username)
         self.base_url = checked_base_url(url, allow_http)
         self.api_version = str(api_version)
-        self.timeout = timeout
-        self.scrub = scrubber or Scrubber()
-        for secret in (api_token, password):
-            self.scrub.add(secret)
+        self.timeout = checked_timeout(timeout)
         self._api_token = api_token
         self._username = username
         self._password = password
@@ -77,9 +92,11 @@ class ThreatResponseClient:
         # The environment is read once here, not on every request: the proxy for this server (HTTPS_PROXY,
         # ALL_PROXY, NO_PROXY) now, the CA bundle variables in checked_verify. ~/.netrc is never read.
         self._proxy = environment_proxy(self.base_url)
-        self._connections = Connections(self.base_url, checked_verify(validate_certs, ca_path), pool_size, self._proxy)
+        self._transport = Transport(checked_verify(validate_certs, ca_path), self._proxy, pool_size)
         self._headers = {"User-Agent": wire.USER_AGENT, "Accept": "application/json",
                          "Accept-Encoding": "gzip, deflate"}
+        # (token, the headers with it): built once per session token, not on every request.
+        self._token_headers = (None, self._headers)
         if not validate_certs and warn:
             warn("validate_certs is false: the identity of the Threat Response server is not verified.")
 
@@ -130,9 +147,10 @@ class ThreatResponseClient:
     def delete(self, path, params=None):
         return self.request("DELETE", path, params=params)
 
-    def download(self, path):
-        """GET a file: (its bytes, the response headers), with the same auth, retries and errors."""
-        return self.request("GET", path, raw=True)
+    def download_to(self, path, fileobj, max_bytes):
+        """GET a file into `fileobj` (binary and seekable: a retry writes it again from its start), refused past
+        `max_bytes`; returns the answer's headers. The same auth, retries and errors as any request."""
+        return self._call("GET", path, path, None, None, False, fileobj, max_bytes).headers
 
     def paginate(self, path, params=None, page_size=wire.PAGE_LIMIT, short_page_ends=False, items_key=None,
                  parallel=1):
@@ -186,28 +204,35 @@ class ThreatResponseClient:
                 ahead.close()
 
     def request(self, method, path, params=None, json_body=None, data=None, headers=None, creates=False,
-                keep_meta=False, raw=False):
+                keep_meta=False):
         """Send one API call with auth, retries and error mapping; return the unwrapped JSON (or text/None).
 
         `creates` marks a POST that creates something: it is sent again only when the server surely
         did not act on it (429, 503, or no connection made). Otherwise WriteOutcomeUnknown tells the
-        caller to look before trying again. `keep_meta` returns a 4.x list answer as (data, meta);
-        `raw` returns (body bytes, headers) undecoded.
+        caller to look before trying again. `keep_meta` returns a 4.x list answer as (data, meta).
         """
+        body, headers = _encoded(method, path, json_body, data, headers)
+        query = {name: value for name, value in (params or {}).items() if value is not None}
+        target = path + ("?" + urlencode(query, doseq=True) if query else "")
+        answer = self._call(method, path, target, body, headers, creates)
+        return self._decoded(method, path, answer, keep_meta)
+
+    def _call(self, method, path, target, body, headers, creates, sink=None, sink_limit=None):
+        """The first 2xx answer to `method target`, logging in again once when a login session expired."""
         renewed_login = False
         while True:
             token = self._current_token()
-            response = self._exchange(method, path, creates,
-                                      lambda: self._send(method, path, params, json_body, data, headers, token))
-            status = response.status_code
+            answer = self._exchange(method, path, creates,
+                                    lambda: self._send(method, path, target, body, headers, token, sink, sink_limit))
+            status = answer.status_code
             if status in (401, 403) and self._username and not renewed_login:
                 # Login sessions expire (401 or 403 depending on version and proxy): log in once more.
                 renewed_login = True
                 self._renew_login(token)
                 continue
             if status < 300:
-                return (response.content, response.headers) if raw else decode_body(response, keep_meta)
-            raise self._error(method, path, response)
+                return answer
+            raise self._error(method, path, answer)
 
     def _exchange(self, method, path, creates, send):
         """send() again after a retryable failure, with backoff; returns the first final response.
@@ -243,28 +268,24 @@ class ThreatResponseClient:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _send(self, method, path, params, json_body, data, headers, token):
-        all_headers = dict(self._headers, **(headers or {}))
-        if token:
-            all_headers["session"] = token
-        body = data.encode("utf-8") if isinstance(data, str) else data
-        if json_body is not None:
-            try:
-                body = json.dumps(json_body, allow_nan=False).encode("utf-8")
-            except ValueError:
-                raise TransportError(method, path, "the request body holds a number standard JSON cannot carry (NaN or"
-                                     " Infinity); nothing was sent", request_sent=False, retryable=False) from None
-            all_headers["Content-Type"] = "application/json"
-        query = {name: value for name, value in (params or {}).items() if value is not None}
-        target = path + ("?" + urlencode(query, doseq=True) if query else "")
+    def _send(self, method, path, target, body, headers, token, sink=None, sink_limit=None):
         deadline = getattr(self._local, "deadline", None)
         timeout = self.timeout if deadline is None else deadline.request_timeout(self.timeout)
         try:
-            return self._connections.exchange(method, target, all_headers, body, timeout)
+            return self._transport.exchange(method, self.base_url + target, self._headers_with(token, headers), body,
+                                            timeout, sink, sink_limit)
         except ExchangeFailed as failure:
             reason, sent, retryable = describe_transport_failure(
                 failure, self.base_url, round(timeout, 1), self.ca_path, self._proxy)
             raise TransportError(method, path, self.scrub(reason), request_sent=sent, retryable=retryable) from None
+
+    def _headers_with(self, token, extra):
+        """The client's headers with the session token and `extra`; the common case (no extra) built once."""
+        cached_token, headers = self._token_headers
+        if cached_token != token:
+            headers = dict(self._headers, session=token) if token else self._headers
+            self._token_headers = (token, headers)
+        return dict(headers, **extra) if extra else headers
 
     def _current_token(self):
         if self._session_token is None:
@@ -279,26 +300,38 @@ class ThreatResponseClient:
             self._session_token = None
             if not self._username:
                 return
-            credentials = {"username": self._username, "password": self._password}
-            body = self._login_request("POST", wire.LOGIN_PATH, credentials)
+            body = self._login({"username": self._username, "password": self._password})
             session = body.get("session") if isinstance(body, dict) else None
             if not isinstance(session, str) or not session:
                 raise AuthError("POST", wire.LOGIN_PATH, 200, "the login response holds no session")
             self.scrub.add(session)
+            if not is_header_value(session):
+                raise AuthError("POST", wire.LOGIN_PATH, 200, "the login response holds a session that an HTTP"
+                                " header cannot carry (a line break or another control character)")
             self._session_token = session
 
-    def _login_request(self, method, path, json_body):
-        response = self._exchange(method, path, False, lambda: self._send(method, path, None, json_body, None, None, None))
-        if response.status_code in (401, 403):
-            raise AuthError(method, path, response.status_code,
-                            f"login as {self._username!r} was refused: {server_message(response.content, self.scrub)}")
-        if response.status_code >= 300:
-            raise self._error(method, path, response)
-        return decode_body(response)
+    def _login(self, credentials):
+        path = wire.LOGIN_PATH
+        body, headers = _encoded("POST", path, credentials, None, None)
+        answer = self._exchange("POST", path, False, lambda: self._send("POST", path, path, body, headers, None))
+        if answer.status_code in (401, 403):
+            raise AuthError("POST", path, answer.status_code,
+                            f"login as {self._username!r} was refused: {server_message(answer.content, self.scrub)}")
+        if answer.status_code >= 300:
+            raise self._error("POST", path, answer)
+        return self._decoded("POST", path, answer)
 
-    def _error(self, method, path, response):
-        status = response.status_code
-        message = server_message(response.content, self.scrub)
+    def _error(self, method, path, answer):
+        status = answer.status_code
+        if 300 <= status < 400:
+            # Never followed: a redirect would carry the session header to wherever it points.
+            location = answer.headers.get("Location")
+            where = f"to {self.scrub(location)}" if location else "without a Location"
+            return ApiError(method, path, status, f"the server answered with a redirect {where}; the collection"
+                            " follows no redirect: check url")
+        if status == 407:  # from a proxy to a plain-HTTP request (to an https url it refuses the tunnel instead)
+            return ApiError(method, path, status, proxy_refused_credentials(self._proxy, https=False))
+        message = server_message(answer.content, self.scrub)
         if status in (401, 403):
             if self._api_token and not self._username:
                 message += token_refused_hint(self._api_token)
@@ -306,6 +339,33 @@ class ThreatResponseClient:
         if status == 404:
             return NotFoundError(method, path, status, message)
         return ApiError(method, path, status, message)
+
+    def _decoded(self, method, path, answer, keep_meta=False):
+        """JSON bodies decoded and unwrapped from the 4.x {"data": ...} envelope; other bodies as text.
+
+        With `keep_meta`, (data, meta) where meta is the envelope's `meta` object, or None."""
+        if answer.status_code == 204 or not answer.content:
+            return None
+        content_type = answer.headers.get("Content-Type", "")
+        if "json" in content_type:
+            # JSON is UTF-8 (or UTF-16/32, which json tells from the bytes): a charset parameter is ignored.
+            try:
+                body = json.loads(answer.content)
+            except RecursionError:
+                raise ApiError(method, path, answer.status_code, "the answer is JSON nested more deeply than it"
+                               " can be read") from None
+            except ValueError as error:
+                raise ApiError(method, path, answer.status_code, f"the answer is not valid JSON ({error})") from None
+            if isinstance(body, dict) and "data" in body:
+                return (body["data"], body.get("meta")) if keep_meta else body["data"]
+            return (body, None) if keep_meta else body
+        charset = _CHARSET.search(content_type)
+        try:
+            text = answer.content.decode(charset.group(1) if charset else "utf-8", errors="replace")
+        except LookupError:
+            raise ApiError(method, path, answer.status_code, f"the answer's charset {charset.group(1)[:40]!r} is"
+                           " unknown") from None
+        return (text, None) if keep_meta else text
 
 
 def token_refused_hint(token):
@@ -315,23 +375,6 @@ def token_refused_hint(token):
     return (f" (the API token was refused; likely causes: the `token-` prefix is missing{missing}, the token"
             " expired (7 days after it was made, by default), or this host's address is not in the token's"
             " trusted IP list, api_token_trusted_ip_address_list)")
-
-
-def decode_body(response, keep_meta=False):
-    """JSON bodies decoded and unwrapped from the 4.x {"data": ...} envelope; other bodies as text.
-
-    With `keep_meta`, (data, meta) where meta is the envelope's `meta` object, or None."""
-    if response.status_code == 204 or not response.content:
-        return None
-    if "json" in response.headers.get("Content-Type", ""):
-        try:
-            body = response.json()
-        except ValueError:
-            return response.text
-        if isinstance(body, dict) and "data" in body:
-            return (body["data"], body.get("meta")) if keep_meta else body["data"]
-        return (body, None) if keep_meta else body
-    return (response.text, None) if keep_meta else response.text
 
 
 class _PagesAhead:
@@ -376,3 +419,15 @@ def as_list(value):
     if isinstance(value, dict):
         return [value]
     return list(value)
+
+
+def _encoded(method, path, json_body, data, headers):
+    """(the body as bytes, the request's own headers): JSON encoded once, before the first try."""
+    if json_body is None:
+        return (data.encode("utf-8") if isinstance(data, str) else data), headers
+    try:
+        body = json.dumps(json_body, allow_nan=False).encode("utf-8")
+    except ValueError:
+        raise TransportError(method, path, "the request body holds a number standard JSON cannot carry (NaN or"
+                             " Infinity); nothing was sent", request_sent=False, retryable=False) from None
+    return body, dict(headers or {}, **{"Content-Type": "application/json"})

@@ -9,6 +9,7 @@ execute bit or outside the directory the caller chose.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -21,6 +22,8 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api import
 
 # Extraction stops past this many bytes in all (a zip bomb or a huge dump is refused, not unpacked).
 MAX_EXTRACT_BYTES = 512 * 1024 * 1024
+# The download of one evidence zip stops past this many bytes; it goes to disk as it comes, never into memory.
+MAX_ZIP_BYTES = 1024 * 1024 * 1024
 _CHUNK = 1 << 20
 _HASH_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256"}
 # What a damaged archive raises while it is opened or read (a wrong password is a RuntimeError; a bad
@@ -39,7 +42,7 @@ class EvidenceArchiveError(ValueError):
 
 
 def summary(source):
-    """{"name", "md5", "sha1", "sha256", "size"} of the one file inside; `source` is bytes or a path."""
+    """{"name", "md5", "sha1", "sha256", "size"} of the one file inside; `source` is bytes, a path or a file."""
     with _open(source) as archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if len(members) != 1:
@@ -60,14 +63,21 @@ def matches(file_summary, server_hash):
 
 
 def write_private(path, data):
-    """Write `data` (bytes, or an iterable of chunks) to `path` atomically, mode 0600 (never executable)."""
+    """Write `data` to `path` atomically, mode 0600 (never executable)."""
+    with private_file(path) as stream:
+        stream.write(data)
+
+
+@contextlib.contextmanager
+def private_file(path):
+    """A new file beside `path`, mode 0600, open for binary writing: it becomes `path` (atomically) when the block
+    ends, and is removed when the block raises."""
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".evidence-")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            for chunk in [data] if isinstance(data, bytes) else data:
-                stream.write(chunk)
         os.chmod(temporary, 0o600)
+        with os.fdopen(handle, "w+b") as stream:
+            yield stream
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

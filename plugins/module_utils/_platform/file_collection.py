@@ -57,26 +57,26 @@ def collect(module):
         return dict(base, changed=True, evidence_uuid=None, md5=None, sha1=None, sha256=None, size=None)
     with task.step(f"opening a live connection to {hostname}"):
         cid = connect(client, endpoint)
-    try:
-        record, archive = _fetch(task, p, endpoint, cid, {r["uuid"] for r in held})
-    finally:
-        if p["cleanup"]:
-            # Also after the deadline: each request then gets its last second, and no retry.
-            with task.bounded(f"closing connection {cid}"):
-                close_connection(client, cid, module.warn)
-    local = _verified(archive, record)
-    if p["extract"]:
-        _extraction_targets(archive, dest)  # refused before the zip is written
     if p["endpoint_directory"]:
         evidence_paths.make_private_directory(os.path.dirname(dest), p["dest"])
-    evidence_zip.write_private(dest, archive)
+    with evidence_zip.private_file(dest) as archive:  # becomes dest only once verified
+        try:
+            record = _fetch(task, p, endpoint, cid, {r["uuid"] for r in held}, archive)
+        finally:
+            if p["cleanup"]:
+                # Also after the deadline: each request then gets its last second, and no retry.
+                with task.bounded(f"closing connection {cid}"):
+                    close_connection(client, cid, module.warn)
+        local = _verified(archive, record)
+        if p["extract"]:
+            _extraction_targets(archive, dest)  # refused before the zip becomes dest
     if p["extract"]:
         _extract(dest)
     return dict(base, changed=True, evidence_uuid=record["uuid"], **_hashes(local))
 
 
-def _fetch(task, p, endpoint, cid, known):
-    """(the new evidence record, its zip bytes) over the live connection `cid`."""
+def _fetch(task, p, endpoint, cid, known, archive):
+    """The new evidence record, over the live connection `cid`; its zip is streamed into the file `archive`."""
     client, hostname = task.client, endpoint["hostname"]
     task.poll(f"waiting for connection {cid} to become connected", lambda: connection_ready(client, cid), bool,
               p["wait_sleep"])
@@ -93,11 +93,9 @@ def _fetch(task, p, endpoint, cid, known):
         raise CollectError(f"task {task_id} completed but Threat Response holds no new evidence for "
                            f"{hostname}: {p['path']}")
     with task.step(f"downloading evidence {fresh[0]['uuid']}"):
-        archive, _headers = client.download(client.deploy_path(wire.EVIDENCE_DATA,
-                                                               uuid=quote(fresh[0]["uuid"], safe="")))
-    return fresh[0], archive
-
-
+        client.download_to(client.deploy_path(wire.EVIDENCE_DATA, uuid=quote(fresh[0]["uuid"], safe="")), archive,
+                           evidence_zip.MAX_ZIP_BYTES)
+    return fresh[0]
 
 
 def _named(p):

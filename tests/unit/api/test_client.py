@@ -1,6 +1,8 @@
 """The HTTP client against the emulator over real HTTPS: auth, retries, envelopes, pages, errors."""
 
 import base64
+import concurrent.futures
+import itertools
 import time
 from urllib.parse import urlsplit
 
@@ -340,3 +342,39 @@ def test_an_https_server_is_reached_through_the_environment_proxy_with_one_conne
     assert [(entry["request"].rsplit(" ", 1)[0], entry["authorization"]) for entry in seen] == [
         (f"CONNECT {urlsplit(emulator.url).netloc}", f"Basic {credentials}")]  # HTTP/1.0 or 1.1 by Python version
     assert len(api_requests(emulator, "/intels")) == 3
+
+
+def test_a_server_that_ignores_offset_is_not_paged_forever(emulator, make_client):
+    # Full pages without a total, the same two rows whatever the offset: the guard ends it on the second page.
+    emulator.add_fault(method="GET", path="/intels", action="status", status=200, times=None,
+                       body={"data": [{"id": 1}, {"id": 2}]})
+    pages = make_client().paginate(INTELS, page_size=2)
+    with pytest.raises(ApiError) as caught:
+        list(itertools.islice(pages, 20))  # without the guard: 20 rows, no error
+    assert str(caught.value) == f"GET {INTELS} failed: HTTP 200: the server returned the same page again at offset 2"
+    assert [entry["query"]["offset"] for entry in api_requests(emulator, "/intels")] == [["0"], ["2"]]
+
+
+def test_parallel_requests_reuse_a_pool_as_large_as_the_parallelism(make_client):
+    connections = []
+    with plain_http_api({"data": []}, connections=connections) as (url, seen):
+        client = make_client(url=url, ca_path=None, allow_http=True, pool_size=4)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as workers:
+            for _round in range(5):
+                list(workers.map(lambda _: client.get(INTELS), range(4)))
+    assert len(seen) == 20
+    assert len(connections) <= 4  # kept open and used again, none dropped for want of room in the pool
+
+
+def test_the_ca_bundle_variable_requests_reads_is_used_without_ca_path(emulator, make_client, monkeypatch):
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_file)
+    assert make_client(ca_path=None).get(INTELS) == []
+
+
+def test_a_header_a_caller_builds_with_a_line_break_is_refused_before_sending(emulator, make_client):
+    with pytest.raises(TransportError) as caught:
+        make_client().post(INTELS, data=b"<ioc/>", headers={"Content-Disposition": "attachment; filename=a\nb.ioc"})
+    assert str(caught.value).endswith("could not be built: InvalidHeader")
+    assert caught.value.request_sent is False
+    assert emulator.journal == []

@@ -18,7 +18,8 @@ description:
   - With O(checkpoint), a restart resumes where the last event left off. See the collection's
     C(docs/event-driven.md) for what each way of running it guarantees.
   - Runs the collection's own HTTP client, so the collection must be installed (ansible-galaxy collection
-    install) where ansible-rulebook runs, with ansible-core beside it; it needs no other Python library.
+    install) where ansible-rulebook runs, with ansible-core and the collection's requirements.txt (requests)
+    beside it.
 options:
   url:
     description: Root URL of the Tanium server. Default from E(TANIUM_URL).
