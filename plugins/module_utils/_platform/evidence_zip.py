@@ -62,10 +62,11 @@ def matches(file_summary, server_hash):
     return kind is not None and file_summary[kind] == str(server_hash).lower()
 
 
-def write_private(path, data):
-    """Write `data` to `path` atomically, mode 0600 (never executable)."""
+def write_private(path, chunks):
+    """Write `chunks` (an iterable of bytes) to `path` atomically, mode 0600 (never executable)."""
     with private_file(path) as stream:
-        stream.write(data)
+        for chunk in chunks:
+            stream.write(chunk)
 
 
 @contextlib.contextmanager

@@ -70,7 +70,7 @@ def test_extract_writes_owner_only_files(tmp_path):
 
 
 def test_write_private_is_0600(tmp_path):
-    evidence_zip.write_private(str(tmp_path / "x.zip"), b"zip")
+    evidence_zip.write_private(str(tmp_path / "x.zip"), [b"zip"])
     assert (tmp_path / "x.zip").stat().st_mode & 0o777 == 0o600 and [p.name for p in tmp_path.iterdir()] == ["x.zip"]
 
 
