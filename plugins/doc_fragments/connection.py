@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection options shared by every module (argspec: plugins/module_utils/_module.py)."""
+"""Connection options shared by every module (argspec: CONNECTION_ARGUMENT_SPEC in plugins/module_utils/_api/settings.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 """Connection options of the plugins that run in the controller process (the endpoints inventory).
 
 The same names, defaults and TANIUM_* variables as the modules' connection options
-(plugins/doc_fragments/connection.py, plugins/module_utils/_module.py); here Ansible's configuration
+(plugins/doc_fragments/connection.py, plugins/module_utils/_api/settings.py); here Ansible's configuration
 system reads the variables, so each option lists its `env` entry.
 """
 

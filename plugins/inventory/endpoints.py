@@ -149,7 +149,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import ThreatResponseClient
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import utc_now
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, ThreatResponseError
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import CONNECTION_ARGUMENT_SPEC
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform.fleet import (
     read_alert_marks,
     read_endpoints,

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import ThreatResponseClient
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.exchange import REQUESTS_IMPORT_ERROR
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import (
+    CONNECTION_ARGUMENT_SPEC,
     checked_timeout,
     url_userinfo_secrets,
 )
@@ -18,20 +19,6 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     InvalidInput,
     Scrubber,
     ThreatResponseError,
-)
-
-# Documented in plugins/doc_fragments/connection.py; keep the two in step.
-CONNECTION_ARGUMENT_SPEC = dict(
-    url=dict(type="str", required=True, fallback=(env_fallback, ["TANIUM_URL"])),
-    api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["TANIUM_API_TOKEN"])),
-    username=dict(type="str", fallback=(env_fallback, ["TANIUM_USERNAME"])),
-    password=dict(type="str", no_log=True, fallback=(env_fallback, ["TANIUM_PASSWORD"])),
-    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["TANIUM_VALIDATE_CERTS"])),
-    ca_path=dict(type="path", fallback=(env_fallback, ["TANIUM_CA_PATH"])),
-    timeout=dict(type="int", default=30, fallback=(env_fallback, ["TANIUM_TIMEOUT"])),
-    retries=dict(type="int", default=5),
-    api_version=dict(type="str", default="4", choices=["3", "4"], fallback=(env_fallback, ["TANIUM_TR_API_VERSION"])),
-    allow_http=dict(type="bool", default=False, fallback=(env_fallback, ["TANIUM_ALLOW_HTTP"])),
 )
 
 

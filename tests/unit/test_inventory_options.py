@@ -1,11 +1,11 @@
 """The inventory plugin takes the modules' connection options: the same names, types, defaults, choices and
-TANIUM_* variables (plugins/doc_fragments/inventory_connection.py against module_utils/_module.py)."""
+TANIUM_* variables (plugins/doc_fragments/inventory_connection.py against module_utils/_api/settings.py)."""
 
 import yaml
 
 from ansible_collections.tanium.threat_response.plugins.doc_fragments.inventory_connection import ModuleDocFragment
 from ansible_collections.tanium.threat_response.plugins.inventory import endpoints
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import CONNECTION_ARGUMENT_SPEC
 
 OPTIONS = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
 

@@ -26,7 +26,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._api.client
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.retry import RetryPolicy
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import format_timestamp, utc_now
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput, Scrubber
-from ansible_collections.tanium.threat_response.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.settings import CONNECTION_ARGUMENT_SPEC
 
 __all__ = ["AlertSource", "InvalidInput", "alert_source_from", "backoff"]
 

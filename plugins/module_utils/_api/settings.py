@@ -16,7 +16,24 @@ try:
 except ImportError:  # reported by the module base and the client; nothing here runs without it
     pass
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import InvalidInput
+
+# The connection options of every module, the event source and the inventory plugin. Documented in
+# plugins/doc_fragments/connection.py and inventory_connection.py (tests/unit/test_inventory_options.py).
+CONNECTION_ARGUMENT_SPEC = dict(
+    url=dict(type="str", required=True, fallback=(env_fallback, ["TANIUM_URL"])),
+    api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["TANIUM_API_TOKEN"])),
+    username=dict(type="str", fallback=(env_fallback, ["TANIUM_USERNAME"])),
+    password=dict(type="str", no_log=True, fallback=(env_fallback, ["TANIUM_PASSWORD"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["TANIUM_VALIDATE_CERTS"])),
+    ca_path=dict(type="path", fallback=(env_fallback, ["TANIUM_CA_PATH"])),
+    timeout=dict(type="int", default=30, fallback=(env_fallback, ["TANIUM_TIMEOUT"])),
+    retries=dict(type="int", default=5),
+    api_version=dict(type="str", default="4", choices=["3", "4"], fallback=(env_fallback, ["TANIUM_TR_API_VERSION"])),
+    allow_http=dict(type="bool", default=False, fallback=(env_fallback, ["TANIUM_ALLOW_HTTP"])),
+)
 
 # The CA bundle variables requests reads (trust_env), in its order; an explicit ca_path wins over them.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
