@@ -48,12 +48,13 @@ SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"
 SOURCE_DESCRIPTION = "Intel managed as code by the Ansible collection tanium.threat_response."
 DEPLOY = "intel/deploy"
 DEPLOY_STATUS = "intel/status"
-# INFERRED for deploy tasks (docs/wire-format.md#deployment-finished): the task the deploy answer
-# names is polled until its `status` is TASK_DONE; TASK_FAILED statuses end the wait with an error.
-# A server that answers TASK_UNREADABLE to the task read leaves the `intel/status` rule to decide.
+# Tasks (docs/wire-format.md#deployment-finished): deploys and file downloads name one. INFERRED for
+# deploy tasks: the task is polled until its `status` is TASK_DONE; TASK_FAILED statuses (no public
+# source shows a failure status) end the wait with an error. A server that answers TASK_UNREADABLE to
+# the task read leaves the `intel/status` rule to decide.
 TASK = "tasks/{task_id}"
 TASK_DONE = "COMPLETED"
-TASK_FAILED = ("ERROR", "CANCELLED")
+TASK_FAILED = ("ERROR", "CANCELLED", "FAILED")
 TASK_UNREADABLE = (403, 404, 405)
 ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
@@ -97,8 +98,6 @@ CONN_CLOSE = "conns/close/{cid}"
 CONN_DELETE = "conns/delete/{cid}"
 CONN_CONNECTED = "connected"
 CONN_FAILED = ("timeout", "disconnected")
-TASK = "tasks/{task_id}"
-TASK_FAILED = ("ERROR", "CANCELLED", "FAILED")
 EVIDENCE_LIST = "filedownload"
 EVIDENCE_DATA = "filedownload/data/{uuid}"
 EVIDENCE_ZIP_PASSWORD = b"infected"
