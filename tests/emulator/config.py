@@ -13,7 +13,7 @@ LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": floa
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
                     "question_delay": float, "result_page_max": int, "list_page_max": int,
                     "tasks_readable": bool, "strict": bool, "label_ids_absent": bool,
-                    "missing_intel_status": int, "collect_delay": float}
+                    "missing_intel_status": int, "collect_delay": float, "sources": bool}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -56,6 +56,9 @@ class EmulatorConfig:
     strict: bool = False
     # 4.x intel objects without `labelIds` (docs/wire-format.md#labels: unknown whether 4.x sends it).
     label_ids_absent: bool = False
+    # False: a server without intel sources, which answers 404 to every `sources` path; documents are
+    # then created with `POST intels` (docs/wire-format.md#creating-and-updating-documents).
+    sources: bool = True
     # A GET of one intel document that does not exist answers 404, or 400 "... not found" (both seen).
     missing_intel_status: int = 404
     # File collection: a live connection turns `connected`, and a file download task completes,

@@ -68,6 +68,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             "content_type": headers.get("content-type"),
             "content_disposition": headers.get("content-disposition"),
             "description": headers.get("description"),
+            "type": headers.get("type"), "name": headers.get("name"),
             "user_agent": headers.get("user-agent"), "body_size": 0,
         }
         body, entry["body_size"], too_large = self._read_body(core.config.max_body)
