@@ -59,6 +59,8 @@ class ThreatResponseClient:
         self.base_url = checked_base_url(url, allow_http)
         self.api_version = str(api_version)
         self.timeout = timeout
+        # What the task should be told beside its result (the module's warn), or nothing.
+        self.warn = warn or (lambda message: None)
         self.scrub = scrubber or Scrubber()
         for secret in (api_token, password):
             self.scrub.add(secret)

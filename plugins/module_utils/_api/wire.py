@@ -8,6 +8,8 @@ no public source confirms; each stands here once, so one edit changes it everywh
 
 from __future__ import annotations
 
+import dataclasses
+
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"tanium.threat_response/{COLLECTION_VERSION}"
 
@@ -38,10 +40,41 @@ LABEL_UPDATE_BY_PATH, LABEL_UPDATE_BY_QUERY = "path", "query"
 MISSING_FORM_STATUSES = (404, 405)
 # An unknown label id on attach answers 500, not 404 (docs/wire-format.md#labels).
 UNKNOWN_LABEL_STATUS = 500
-# Documents are created through an `api-client` source, as every public client that creates intel does.
+# Documents are created through an `api-client` source, as OpenCTI's connectors do (the source route);
+# on a server that answers NO_SOURCES_STATUSES there, through the seed's route, POST INTELS, as Tanium's
+# how-to, XSOAR and Splunk SOAR do (docs/wire-format.md#creating-and-updating-documents).
 SOURCES = "sources"
 SOURCE_INTELS = "sources/{source_id}/intels"
 SOURCE_TYPE = "api-client"
+NO_SOURCES_STATUSES = (404, 405)
+SOURCE_ROUTE, SEED_ROUTE = "source", "seed"
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadHeaders:
+    """How one format travels in a create or update (docs/wire-format.md#upload-headers)."""
+
+    content_type: str
+    extension: str  # the upload file name is <name><extension>
+    create_type: str | None  # the `type` header of a source-route create (None: no header)
+    update_type: str | None  # the `type` header of an update (PUT)
+    # The document carries no name of its own (YARA): `Content-Disposition` names the file on the
+    # source route and in updates too, and the `name` and `description` headers go with it.
+    named_by_headers: bool
+
+
+# THE per-format upload header table. Source route and updates: OpenCTI's tanium-intel connector;
+# the seed's route sends `Content-Type` and `Content-Disposition: attachment; filename=<file name>` only.
+UPLOAD_HEADERS = {
+    "openioc": UploadHeaders("application/xml", ".ioc", "openioc", "ioc", False),
+    "stix": UploadHeaders("application/xml", ".stix", "stix", "stix", False),
+    # INFERRED: no public client uploads CybOX: the extension and the `type` value (the server type the
+    # collection expects first, which is UNKNOWN) are guesses.
+    "cybox": UploadHeaders("application/xml", ".xml", "cybox", "cybox", False),
+    "yara": UploadHeaders("application/octet-stream", ".yara", "yara", "yara", True),
+    # Signals are JSON bodies without a file name or a `type` header; no client creates one but through a source.
+    "tanium-signal": UploadHeaders("application/json", "", None, None, False),
+}
 DEFAULT_SOURCE_NAME = "tanium.threat_response"
 # intel_sync: one source per managed label, so purge of one set never touches another set's documents.
 SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"

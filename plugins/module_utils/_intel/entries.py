@@ -86,9 +86,10 @@ def _refuse_repeated_identities(desired):
     for item in desired:
         key = (item.type, item.document.intrinsic_id or item.document.name)
         if key in seen and item.type == "yara":
-            raise InvalidInput(f"{seen[key]} and {item.document.source} would both be the YARA document {key[1]!r}: "
-                               "a YARA document's name and identity is its upload file name; give one of them "
-                               "its own name (a `documents` entry with `src` and `name`), or leave one out")
+            raise InvalidInput(f"{seen[key]} and {item.document.source} would both be the YARA document uploaded "
+                               f"as {key[1]!r}: a YARA document's identity is its upload file name, its name with "
+                               "'.yara'; give one of them its own name (a `documents` entry with `src` and `name`), "
+                               "or leave one out")
         if key in seen:
             raise InvalidInput(f"{seen[key]} and {item.document.source} are the same {item.type} document "
                                f"(identity {key[1]!r}); list it once")
