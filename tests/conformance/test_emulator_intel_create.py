@@ -19,8 +19,8 @@ WRONG_EXTENSION = {
     "wrong-extension_stix1-xml-named.yar": "stix",
     "wrong-extension_yara-rule-named.ioc": "yara",
 }
-VALID = sorted(p for folder in ("openioc", "stix1", "yara") for p in (CORPUS / folder).iterdir()
-               if p.name != "apt_flame2_orchestrator.yar")
+VALID = sorted([*(p for folder in ("openioc", "stix1", "yara") for p in (CORPUS / folder).iterdir()
+                  if p.name != "apt_flame2_orchestrator.yar"), *(CORPUS / "stix1_oasis").rglob("*.xml")])
 
 
 def test_openioc_10_is_named_from_short_description_and_identified_by_root_id(api):
