@@ -20,7 +20,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats.ap
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError, InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import DesiredIntel
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import upload_header_problem
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import one_line, upload_header_problem
 
 
 def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=(), held=None, content=None):
@@ -45,6 +45,8 @@ def desired_intel(entry, max_size, state="present", intel_id=None, extra_labels=
         problem = upload_header_problem(document, description)
         if problem:
             raise InvalidInput(f"{document.source}: {problem}")
+    if description is not None:
+        description = one_line(description)  # as the server will hold it, so a re-run compares equal
     return DesiredIntel(state=state, document=document, labels=labels, description=description,
                         intel_id=intel_id, name=entry.get("name"), intel_type=_entry_type(entry))
 

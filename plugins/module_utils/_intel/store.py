@@ -319,8 +319,8 @@ def upload_request(document, description, route=None):
         headers["Content-Disposition"] = content_disposition(document.upload_filename)
         headers["name"] = document.name
         if description is not None:
-            # INFERRED: it sets the document's description; header values hold one line.
-            headers["description"] = " ".join(description.split())
+            # INFERRED: it sets the document's description.
+            headers["description"] = one_line(description)
     return {"json_body": None, "data": document.content, "headers": headers}
 
 
@@ -341,11 +341,16 @@ def upload_header_problem(document, description):
     if not _HEADER_TEXT.fullmatch(name):
         return (f"its upload name {name[:60]!r} holds characters other than printable ASCII, which the "
                 "Content-Disposition header cannot carry unambiguously: give it an ASCII `name`")
-    if description is not None and not _HEADER_TEXT.fullmatch(" ".join(description.split())):
+    if description is not None and not _HEADER_TEXT.fullmatch(one_line(description)):
         return ("its description holds characters other than printable ASCII; a YARA document's description "
                 "travels in an HTTP header, which carries ASCII only unambiguously: use an ASCII description "
                 "(the rule's own meta may hold any text)")
     return None
+
+
+def one_line(text):
+    """A header value as the server stores it: header values hold one line (docs/wire-format.md#upload-headers)."""
+    return " ".join(text.split())
 
 
 def content_disposition(filename):
