@@ -80,6 +80,9 @@ DEFAULT_SOURCE_NAME = "tanium.threat_response"
 SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"
 SOURCE_DESCRIPTION = "Intel managed as code by the Ansible collection tanium.threat_response."
 DEPLOY = "intel/deploy"
+# INFERRED (docs/wire-format.md#deploy-and-deployment-status): no shipping client sends a body; a JSON
+# content type with an empty body is what answered 400 in OpenCTI's issue 3593, so the body is `{}`.
+DEPLOY_BODY = {}
 DEPLOY_STATUS = "intel/status"
 # Tasks (docs/wire-format.md#deployment-finished): deploys and file downloads name one. INFERRED for
 # deploy tasks: the task is polled until its `status` is TASK_DONE; TASK_FAILED statuses (no public
