@@ -96,6 +96,17 @@ def test_strict_seed_route_takes_the_how_to_form_and_no_opencti_headers(strict_a
     assert strict_api.upload(YARA_FIN4, "FIN4.yara", headers={"description": "x"}).status_code == 400
     no_name = strict_api.call("POST", "/intels", data=APT18.read_bytes(), headers={"Content-Type": "application/xml"})
     assert no_name.status_code == 400
+    assert strict_api.upload(APT18, "apt18.ioc", headers={"Content-Type": "text/plain"}).status_code == 400
+
+
+def test_strict_yara_through_a_source_is_an_attachment_on_detect3_too(make_server):
+    # detect3 takes a bare `filename=` (docs/wire-format.md#upload-headers); OpenCTI's form never sends one.
+    api = Api(make_server(strict=True, api_version="3"), family="3")
+    source = api.data(api.post("/sources", json={"type": "api-client", "name": "ours", "description": ""}))["id"]
+    headers = OPENCTI_CREATES["yara"][1]
+    bare = dict(headers, **{"Content-Disposition": "filename=FIN4.yara"})
+    assert post_to_source(api, YARA_FIN4, bare, source).status_code == 400
+    assert post_to_source(api, YARA_FIN4, headers, source).status_code == 200
 
 
 def test_strict_updates_take_opencti_or_xsoar_headers_but_not_a_mix(strict_api):
