@@ -145,7 +145,7 @@ def test_every_published_oasis_sample_passes_intel_check_and_uploads_through_the
     assert len(first.task("sync")["created"]) == 16
     uploads = [(entry["path"].removeprefix(API).split("/")[0], entry["type"], entry["status"])
                for entry in emulator.journal if entry["method"] == "POST" and entry["path"].endswith("/intels")]
-    assert sorted(uploads) == [("sources", "cybox", 200)] * 4 + [("sources", "stix", 200)] * 12
+    assert sorted(uploads) == [("sources", "cybox", 200)] * 3 + [("sources", "stix", 200)] * 13
     stored = {intel["md5"]: intel for intel in emulator.intels()}
     assert set(stored) == {hashlib.md5(Path(path).read_bytes()).hexdigest() for path in intel_files(OASIS)}
 
