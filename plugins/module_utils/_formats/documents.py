@@ -191,10 +191,13 @@ def held_document(content: bytes, source: str, intel_type: str, name: str, descr
     """A document whose exact bytes the server already holds, described from the server's listing.
 
     Not parsed again: the server accepted these bytes and nothing is uploaded for them (see
-    _intel.plan.HeldBytes). `parsed` stays None, so applicability has nothing to report.
+    _intel.plan.HeldBytes). `parsed` stays None, so applicability has nothing to report. A YARA
+    document's identity is its upload file name, made from `name` as parse_document makes it.
     """
-    return _document(content, intel_type, "", name, description, intrinsic_id, source,
-                     _upload_filename(intel_type, name))
+    upload_filename = _upload_filename(intel_type, name)
+    if intel_type == "yara":
+        intrinsic_id = upload_filename
+    return _document(content, intel_type, "", name, description, intrinsic_id, source, upload_filename)
 
 
 def server_type_of(server_type: str, wanted: str | None = None) -> str | None:

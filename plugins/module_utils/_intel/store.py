@@ -168,16 +168,15 @@ class IntelStore:
             return [] if self.sources_refused else list(self._source_ids)
 
     def _unless_sources_refused(self, error):
-        """Re-raise `error` unless it says the server has no sources; then remember that, and say so once."""
+        """Re-raise `error` unless it says the server has no sources; then remember that, and say so (uploads
+        running in parallel may each say it: the module shows a warning once)."""
         if error.status not in wire.NO_SOURCES_STATUSES:
             raise error
-        with self._labels_lock:
-            if self.sources_refused is None:
-                self.sources_refused = f"{error.method} {error.path} answered {error.status}"
-                self.client.warn(
-                    f"the server has no intel sources ({self.sources_refused}): documents are created with POST "
-                    f"{self.client.api_path(wire.INTELS)}, as Tanium's how-to does, and only their labels mark "
-                    "them as managed by this task")
+        self.sources_refused = f"{error.method} {error.path} answered {error.status}"
+        self.client.warn(
+            f"the server has no intel sources ({self.sources_refused}): documents are created with POST "
+            f"{self.client.api_path(wire.INTELS)}, as Tanium's how-to does, and only their labels mark "
+            "them as managed by this task")
 
     def _create_source(self):
         path = self.client.api_path(wire.SOURCES)
