@@ -119,7 +119,7 @@ def _describe(entry, raw, max_size, held):
     if document is not None:
         return document
     return formats.parse_document(raw, source=source, intel_type=intel_type or "auto", yara_name=yara_name,
-                                   max_size=max_size)
+                                  max_size=max_size)
 
 
 def _check_declared(document, name, description):

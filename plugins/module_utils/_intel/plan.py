@@ -234,7 +234,7 @@ class HeldBytes:
                 return None  # a YARA document's identity is its upload file name, not its bytes
             return formats.held_document(content, source, held_type, name, "", name)
         return formats.held_document(content, source, held_type, name, document.get("description") or "",
-                                      document.get("intrinsicId"))
+                                     document.get("intrinsicId"))
 
 
 class IdentityIndex:

@@ -130,7 +130,7 @@ def wait_for_deployment(client, before, requested_at, timeout, sleep, task_id=No
                 # Read in both modes: it is what the module reports.
                 status = read_status(client)
                 if task_status == wire.TASK_DONE or (task_status is None and
-                                                      deployment_finished(before, status, requested_at)):
+                                                     deployment_finished(before, status, requested_at)):
                     return status
                 remaining = deadline.remaining()
                 if remaining <= 0:
