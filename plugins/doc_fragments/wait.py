@@ -34,8 +34,8 @@ options:
     default: 10
 notes:
   - "Inferred for deployments (no public source states it): the deployment has finished when the server task
-    the deploy request started reads C(COMPLETED), and has failed when it reads C(ERROR) or C(CANCELLED)
-    (the task is named in the error)."
+    the deploy request started reads C(COMPLETED), and has failed when it reads C(ERROR), C(CANCELLED) or
+    C(FAILED) (the task is named in the error)."
   - "When the server will not show that task (HTTP 403, 404 or 405, or no task id), the status decides
     instead, for the rest of the wait: no C(pending_revision) and a C(current_revision) past the newest one
     seen before the request (the pending one, if another deployment was still running), or, when nothing

@@ -38,8 +38,9 @@ options:
     default: auto
   name:
     description:
-      - For YARA, the document's name and identity on the server (the upload file name);
-        defaults to the file name of O(src), and is required with O(content).
+      - For YARA, the document's name on the server; its identity is its upload file name, this name
+        with C(.yara) (kept as it is when it ends so already). Defaults to the file name of O(src), and
+        is required with O(content).
       - OpenIOC, STIX, CybOX and signals declare their own name; if given, it must equal it.
       - With O(state=absent) and no document, the name of the document to delete.
     type: str
@@ -84,7 +85,7 @@ extends_documentation_fragment:
   - tanium.threat_response.attributes
 notes:
   - "Identity: a document is the server document of the same type with the same intrinsic id (OpenIOC
-    C(ioc/@id), STIX C(STIX_Package/@id), CybOX first C(@id), YARA upload file name, signal C(id)), else
+    C(ioc/@id), STIX C(STIX_Package/@id), CybOX first C(@id), YARA upload file name C(<name>.yara), signal C(id)), else
     the one with the same name. Two matching server documents are an error naming their ids, unless
     O(id) is given."
   - "Unchanged: the server's MD5 equals the MD5 of the exact bytes that would be uploaded (for signals,
@@ -96,8 +97,11 @@ notes:
     or likely to evaluate, built from public sources and in large part inferred; see the collection's
     C(docs/applicability.md)."
   - "Inferred about the server (no public source confirms it): a YARA document's upload file name is its
-    name and identity; the C(description) header sets a YARA document's description; a CybOX document's
+    identity, and its C(name) and C(description) headers set its name and description; a CybOX document's
     server type may read V(cybox) or V(stix); deletion uses C(DELETE intels/?id=<id>)."
+  - "Documents are created through an intel source of the collection's, with the headers OpenCTI's
+    connector sends. On a server that has no sources (it answers 404 or 405 there) they are created with
+    C(POST intels), as Tanium's how-to does, and the task warns once."
 seealso:
   - module: tanium.threat_response.intel_sync
   - module: tanium.threat_response.intel_deploy

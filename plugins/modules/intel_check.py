@@ -139,11 +139,11 @@ documents:
       type: str
       sample: "1.0"
     name:
-      description: The name the server would give the document (a YARA file's name is its file name).
+      description: The name the server would give the document (a YARA file's is its file name).
       type: str
       sample: APT18 DEMONSTRATING HUSTLE (BLOG)
     intrinsic_id:
-      description: The identity the document claims (OpenIOC or STIX id, YARA file name, signal id).
+      description: The identity the document claims (OpenIOC or STIX id, YARA upload file name C(<name>.yara), signal id).
       type: str
       sample: 0ae061d7-c624-4a84-8adf-00281b97797b
     valid:

@@ -46,7 +46,8 @@ options:
         default: auto
       name:
         description:
-          - For YARA, its name and identity (the upload file name); defaults to the file name of O(documents[].src).
+          - For YARA, its name; its identity is its upload file name, this name with C(.yara).
+            Defaults to the file name of O(documents[].src).
           - Other types declare their own name; if given, it must equal it.
         type: str
       description:
@@ -67,8 +68,8 @@ options:
       - An entry is a path, or a dict shaped like a O(documents) entry, with C(src) (the file or directory)
         and optionally C(type), C(labels) and C(description), which every file under it gets.
       - Relative paths are looked up like O(documents[].src).
-      - A YARA document's name and identity is its upload file name, the file's name here; to upload two
-        files of the same name, list one in O(documents) with its own O(documents[].name).
+      - A YARA document's name is the file's name here, and its identity that name with C(.yara); to
+        upload two files of the same name, list one in O(documents) with its own O(documents[].name).
     type: list
     elements: raw
     default: []
@@ -131,6 +132,9 @@ extends_documentation_fragment:
   - tanium.threat_response.attributes
 notes:
   - Identity, change detection and updates follow the same rules as M(tanium.threat_response.intel).
+  - "Documents are created through an intel source of this set's (C(tanium.threat_response: <managed
+    label>)), which marks them as the set's even before they are labelled. On a server without sources
+    they are created with C(POST intels), the task warns once, and O(managed_label) alone marks them."
   - "Runs that overlap: after creating documents the task lists the server again (twice when it created
     several, as a concurrent run's deletions can shift a paged listing); when another run created the same
     document, with the same content, at the same moment, the run holding the newer copy deletes it and

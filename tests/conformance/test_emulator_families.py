@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from emulator_testkit import APT18, PREFIXES, SIGNAL, TR, Api, hash_ioc
+from emulator_testkit import APT18, PREFIXES, SIGNAL, TR, YARA_FIN4, Api, hash_ioc
 
 FOUR_ONLY_INTEL_FIELDS = {"blobId", "firstDeploymentTimestamp", "lastDeploymentTimestamp",
                           "disabled", "status"}
@@ -70,11 +70,14 @@ def test_attachment_requirement_is_a_config_flag(make_server):
     assert api.upload(APT18, disposition="filename=apt18.ioc").status_code == 200
 
 
-def test_upload_without_content_disposition_is_400(api):
-    response = api.call("POST", "/intels", data=APT18.read_bytes(),
-                        headers={"Content-Type": "application/xml"})
-    assert response.status_code == 400
-    assert "Content-Disposition" in response.json()["text"]
+def test_an_xml_upload_needs_no_file_name_but_a_yara_upload_does(api):
+    # OpenCTI's connector names no file for OpenIOC and STIX: they carry their name and identity.
+    xml = api.call("POST", "/intels", data=APT18.read_bytes(), headers={"Content-Type": "application/xml"})
+    assert xml.status_code == 200 and api.data(xml)["name"] == "DEMONSTRATING HUSTLE - APT18 (BLOG)"
+    yara = api.call("POST", "/intels", data=YARA_FIN4.read_bytes(),
+                    headers={"Content-Type": "application/octet-stream"})
+    assert yara.status_code == 400
+    assert "Content-Disposition" in yara.json()["text"]
 
 
 def test_unknown_path_is_404_with_errors_body(api):

@@ -19,8 +19,8 @@ WRONG_EXTENSION = {
     "wrong-extension_stix1-xml-named.yar": "stix",
     "wrong-extension_yara-rule-named.ioc": "yara",
 }
-VALID = sorted(p for folder in ("openioc", "stix1", "yara") for p in (CORPUS / folder).iterdir()
-               if p.name != "apt_flame2_orchestrator.yar")
+VALID = sorted([*(p for folder in ("openioc", "stix1", "yara") for p in (CORPUS / folder).iterdir()
+                  if p.name != "apt_flame2_orchestrator.yar"), *(CORPUS / "stix1_oasis").rglob("*.xml")])
 
 
 def test_openioc_10_is_named_from_short_description_and_identified_by_root_id(api):
@@ -94,6 +94,9 @@ def test_yara_name_and_description_headers_set_metadata_but_not_identity(api):
     doc = api.create(YARA_FIN4, "fin4.yara", headers={"name": "FIN4 macro check", "description": "one line"})
     assert doc["name"] == "FIN4 macro check" and doc["description"] == "one line"
     assert doc["intrinsicId"] == "fin4.yara"
+    # A blank name header names nothing; a blank description header is a blank description.
+    blank = api.create(YARA_FIN4, "blank.yara", headers={"name": "", "description": ""})
+    assert (blank["name"], blank["description"]) == ("blank.yara", "")
 
 
 def test_type_comes_from_content_not_extension(api):

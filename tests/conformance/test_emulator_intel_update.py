@@ -38,6 +38,9 @@ def test_yara_put_updates_in_place_only_when_filename_matches_intrinsic_id(api):
     same = api.create(new_rules, "fin4.yara", method="PUT", path=f"/intels/{created['id']}")
     assert same["id"] == created["id"] and same["revisionId"] == 2
     assert (same["name"], same["description"]) == ("FIN4", "macro")  # kept: no headers sent
+    described = api.create(new_rules, "fin4.yara", method="PUT", path=f"/intels/{created['id']}",
+                           headers={"description": ""})
+    assert (described["name"], described["description"]) == ("FIN4", "")  # a blank header clears it
     other = api.create(new_rules, "renamed.yara", method="PUT", path=f"/intels/{created['id']}")
     assert other["id"] != created["id"] and other["intrinsicId"] == "renamed.yara"
 

@@ -9,7 +9,7 @@ from .documents import IntelDoc
 from .sniff import Sniffed
 from .uploads import sniff_request, yara_metadata
 from .wire import (HttpError, Request, bad_request, data_response, empty_response, int_values,
-                   json_response, list_response, not_found, page_window)
+                   json_response, list_response, no_route, not_found, page_window)
 
 
 def list_intels(core, request: Request):
@@ -46,15 +46,18 @@ def get_intel(core, request: Request):
 
 
 def create_intel(core, request: Request):
+    """`POST sources/{id}/intels` (the source route) or `POST intels` (the seed's route)."""
+    through_source = "source" in request.params
     source_id = guesses.UPLOAD_SOURCE_ID
-    if "source" in request.params:
+    if through_source:
+        _serve_sources(core, request)
         source_id = request.int_param("source")
         if source_id not in core.store.sources:
             raise not_found(f"Source {source_id}")
     sniffed = _sniff(core, request)
     if core.config.strict:
-        strict.check_intel_write(request, sniffed.type, source_scoped="source" in request.params)
-    if sniffed.type == "tanium-signal" and "source" not in request.params:
+        strict.check_intel_write(request, sniffed.type, strict.SOURCE_ROUTE if through_source else strict.SEED_ROUTE)
+    if sniffed.type == "tanium-signal" and not through_source:
         source_id = guesses.SIGNAL_SOURCE_ID
     doc = core.store.add_intel(sniffed, source_id)
     with core.store.lock:
@@ -66,7 +69,7 @@ def update_intel(core, request: Request):
         stored = _intel(core, request)
     sniffed = _sniff(core, request)
     if core.config.strict:
-        strict.check_intel_write(request, sniffed.type, source_scoped=False)
+        strict.check_intel_write(request, sniffed.type, strict.UPDATE)
     with core.store.lock:
         if core.store.intels.get(stored.id) is not stored:
             raise not_found(f"Intel doc {stored.id}")
@@ -76,7 +79,7 @@ def update_intel(core, request: Request):
                 # the request sends new ones in headers.
                 name, description = yara_metadata(request)
                 sniffed = dataclasses.replace(sniffed, name=name or stored.name,
-                                              description=description or stored.description)
+                                              description=stored.description if description is None else description)
             core.store.update_intel(stored, sniffed)
             return data_response(request, _render(core, request, stored))
     # docs/wire-format.md#intel-documents: a different intrinsic id makes a NEW document instead of an update.
@@ -128,11 +131,13 @@ def detach_label(core, request: Request):
 
 
 def list_sources(core, request: Request):
+    _serve_sources(core, request)
     with core.store.lock:
         return data_response(request, [dict(s) for s in core.store.sources.values()])
 
 
 def create_source(core, request: Request):
+    _serve_sources(core, request)
     body = request.json()
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"].strip():
         raise bad_request("a source needs a non-empty 'name'")
@@ -146,6 +151,12 @@ def create_source(core, request: Request):
         core.store.sources[source["id"]] = source
     core.store.changed()
     return data_response(request, dict(source))
+
+
+def _serve_sources(core, request: Request) -> None:
+    """A server configured without sources answers every source path as an unknown one."""
+    if not core.config.sources:
+        raise no_route(request.path)
 
 
 def _sniff(core, request: Request) -> Sniffed:

@@ -15,7 +15,7 @@ LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": floa
                     "list_page_max": int,
                     "tasks_readable": bool, "strict": bool, "label_ids_absent": bool,
                     "missing_intel_status": int, "collect_delay": float, "system_status_page_max": int,
-                    "action_delay": float, "response_outcomes": dict, "action_outcomes": dict}
+                    "action_delay": float, "response_outcomes": dict, "action_outcomes": dict, "sources": bool}
 LIVE_FIELDS = frozenset(LIVE_FIELD_TYPES)
 # The emulator only ever listens on the loopback interface.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -60,6 +60,9 @@ class EmulatorConfig:
     strict: bool = False
     # 4.x intel objects without `labelIds` (docs/wire-format.md#labels: unknown whether 4.x sends it).
     label_ids_absent: bool = False
+    # False: a server without intel sources, which answers 404 to every `sources` path; documents are
+    # then created with `POST intels` (docs/wire-format.md#creating-and-updating-documents).
+    sources: bool = True
     # A GET of one intel document that does not exist answers 404, or 400 "... not found" (both seen).
     missing_intel_status: int = 404
     # GET /api/v2/system_status answers at most this many clients (0: all of them); the rest are read

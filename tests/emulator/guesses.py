@@ -8,8 +8,10 @@ docs/wire-format.md marks these as INFERRED or UNKNOWN; when evidence turns up, 
 # emulator reports the version the document itself declares.
 YARA_TYPE_VERSION = "3"
 SIGNAL_TYPE_VERSION = "1.0"
-# UNKNOWN: the type string TR uses for CybOX documents.
+# UNKNOWN: the type string TR uses for CybOX documents, and the `type` header a CybOX upload carries
+# (no public client uploads CybOX).
 CYBOX_TYPE = "cybox"
+CYBOX_TYPE_HEADER = "cybox"
 # 4.x-only `status` of an intel document; only "HIGH_FIDELITY" has ever been seen.
 INTEL_STATUS_4X = "HIGH_FIDELITY"
 # Source ids: 1 = user uploads, 2 = Tanium Signals (VERIFIED values, names INFERRED).

@@ -68,7 +68,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             "content_type": headers.get("content-type"),
             "content_disposition": headers.get("content-disposition"),
             "description": headers.get("description"),
-            "tanium_options": headers.get("tanium-options"),
+            "type": headers.get("type"), "name": headers.get("name"),
             "user_agent": headers.get("user-agent"), "body_size": 0,
             # The platform API pages result_data with this JSON header instead of a query.
             "tanium_options": headers.get("tanium-options"),

@@ -72,9 +72,10 @@ def signal_compiled(signal: dict) -> dict:
     return compile_query(signal["contents"], signal["syntax_version"])
 
 
-def sniff_upload(body: bytes, filename: str, name_header: str | None = None,
+def sniff_upload(body: bytes, filename: str | None, name_header: str | None = None,
                  description_header: str | None = None) -> Sniffed:
-    """A raw upload (OpenIOC, STIX 1.x, CybOX or YARA), typed by its content."""
+    """A raw upload (OpenIOC, STIX 1.x, CybOX or YARA), typed by its content; `filename` is the
+    Content-Disposition's, if any, which only YARA needs."""
     stripped = body.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if not stripped:
         raise DocumentRejected("the document is empty")
@@ -93,6 +94,9 @@ def sniff_upload(body: bytes, filename: str, name_header: str | None = None,
         raise DocumentRejected(f"invalid YARA: {error}") from None
     if not rules and guesses.REJECT_RULELESS_YARA:
         raise DocumentRejected("invalid YARA: the document contains no rule")
+    if not filename:
+        raise DocumentRejected("a YARA upload needs a Content-Disposition header with a filename "
+                               "(its name and identity)")
     return Sniffed(
         type="yara", type_version=guesses.YARA_TYPE_VERSION, name=name_header or filename,
         description=description_header or "", intrinsic_id=filename, contents=body, hashes={})

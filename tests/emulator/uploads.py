@@ -1,5 +1,6 @@
-"""Turn a create/update request into a Sniffed document: JSON signals, or raw uploads whose
-Content-Disposition names the file (docs/wire-format.md#intel-documents)."""
+"""Turn a create/update request into a Sniffed document: JSON signals, or raw uploads, which
+Content-Disposition may name (a YARA upload must: the file name is its identity;
+docs/wire-format.md#upload-headers)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,15 @@ def sniff_request(request: Request, require_attachment: bool) -> Sniffed:
     try:
         if looks_like_json(request.body):
             return sniff_json(request.body)
-        filename = upload_filename(request.headers.get("content-disposition"), require_attachment)
+        disposition = request.headers.get("content-disposition")
+        filename = upload_filename(disposition, require_attachment) if disposition else None
         return sniff_upload(request.body, filename, *yara_metadata(request))
     except DocumentRejected as error:
         raise bad_request(str(error)) from None
 
 
-def upload_filename(header: str | None, require_attachment: bool) -> str:
+def upload_filename(header: str, require_attachment: bool) -> str:
     """The filename of `attachment; filename=x`, `filename=x` or `filename="x"`."""
-    if not header:
-        raise bad_request("a raw intel upload needs a Content-Disposition header with a filename")
     disposition = header.split(";", 1)[0].strip().lower()
     if require_attachment and disposition != "attachment":
         raise bad_request("Content-Disposition must be of the form 'attachment; filename=<name>'")
@@ -38,12 +38,9 @@ def upload_filename(header: str | None, require_attachment: bool) -> str:
 
 
 def yara_metadata(request: Request) -> tuple[str | None, str | None]:
-    """The `name` and `description` headers that name a YARA upload (docs/wire-format.md#intel-documents)."""
-    return _one_line(request.headers.get("name")), _one_line(request.headers.get("description"))
+    """The `name` and `description` headers that describe a YARA upload (docs/wire-format.md#upload-headers).
 
-
-def _one_line(value: str | None) -> str | None:
-    # Header values cannot carry newlines (docs/wire-format.md#intel-documents); a blank header counts as absent.
-    if value is None:
-        return None
-    return value.strip() or None
+    A blank name counts as absent; a description header sets the description, blank or not.
+    """
+    name, description = request.headers.get("name"), request.headers.get("description")
+    return (name or "").strip() or None, None if description is None else description.strip()

@@ -92,5 +92,5 @@ def test_header_values_that_cannot_travel_are_refused_before_any_write(emulator,
     assert run.task("unicode")["msg"].startswith("1 of 3 documents are invalid, nothing was written: document 3: ")
     assert "its description holds characters other than printable ASCII" in run.task("unicode")["msg"]
     assert run.status("long") == "failed"
-    assert "its upload name is 304 characters long" in run.task("long")["msg"]
+    assert "its upload name is 309 characters long" in run.task("long")["msg"]  # <name>.yara
     assert {(entry["method"], entry["path"]) for entry in emulator.journal} == {("GET", INTELS)}

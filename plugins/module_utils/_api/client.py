@@ -78,6 +78,8 @@ class ThreatResponseClient:
         self.base_url = checked_base_url(url, allow_http)
         self.api_version = str(api_version)
         self.timeout = checked_timeout(timeout)
+        # What the task should be told beside its result (the module's warn), or nothing.
+        self.warn = warn or (lambda message: None)
         self._api_token = api_token
         self._username = username
         self._password = password

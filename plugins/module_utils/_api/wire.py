@@ -8,6 +8,8 @@ no public source confirms; each stands here once, so one edit changes it everywh
 
 from __future__ import annotations
 
+import dataclasses
+
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"tanium.threat_response/{COLLECTION_VERSION}"
 
@@ -37,22 +39,57 @@ LABEL = "labels/{label_id}"
 MISSING_FORM_STATUSES = (404, 405)
 # An unknown label id on attach answers 500, not 404 (docs/wire-format.md#labels).
 UNKNOWN_LABEL_STATUS = 500
-# Documents are created through an `api-client` source, as every public client that creates intel does.
+# Documents are created through an `api-client` source, as OpenCTI's connectors do (the source route);
+# on a server that answers NO_SOURCES_STATUSES there, through the seed's route, POST INTELS, as Tanium's
+# how-to, XSOAR and Splunk SOAR do (docs/wire-format.md#creating-and-updating-documents).
 SOURCES = "sources"
 SOURCE_INTELS = "sources/{source_id}/intels"
 SOURCE_TYPE = "api-client"
+NO_SOURCES_STATUSES = (404, 405)
+SOURCE_ROUTE, SEED_ROUTE = "source", "seed"
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadHeaders:
+    """How one format travels in a create or update (docs/wire-format.md#upload-headers)."""
+
+    content_type: str
+    extension: str  # the upload file name is <name><extension>
+    create_type: str | None  # the `type` header of a source-route create (None: no header)
+    update_type: str | None  # the `type` header of an update (PUT)
+    # The document carries no name of its own (YARA): `Content-Disposition` names the file on the
+    # source route and in updates too, and the `name` and `description` headers go with it.
+    named_by_headers: bool
+
+
+# THE per-format upload header table. Source route and updates: OpenCTI's tanium-intel connector;
+# the seed's route sends `Content-Type` and `Content-Disposition: attachment; filename=<file name>` only.
+UPLOAD_HEADERS = {
+    "openioc": UploadHeaders("application/xml", ".ioc", "openioc", "ioc", False),
+    "stix": UploadHeaders("application/xml", ".stix", "stix", "stix", False),
+    # INFERRED: no public client uploads CybOX: the extension and the `type` value (the server type the
+    # collection expects first, which is UNKNOWN) are guesses.
+    "cybox": UploadHeaders("application/xml", ".xml", "cybox", "cybox", False),
+    "yara": UploadHeaders("application/octet-stream", ".yara", "yara", "yara", True),
+    # Signals are JSON bodies without a file name or a `type` header; no client creates one but through a source.
+    "tanium-signal": UploadHeaders("application/json", "", None, None, False),
+}
 DEFAULT_SOURCE_NAME = "tanium.threat_response"
 # intel_sync: one source per managed label, so purge of one set never touches another set's documents.
 SYNC_SOURCE_NAME = "tanium.threat_response: {managed_label}"
 SOURCE_DESCRIPTION = "Intel managed as code by the Ansible collection tanium.threat_response."
 DEPLOY = "intel/deploy"
+# INFERRED (docs/wire-format.md#deploy-and-deployment-status): no shipping client sends a body; a JSON
+# content type with an empty body is what answered 400 in OpenCTI's issue 3593, so the body is `{}`.
+DEPLOY_BODY = {}
 DEPLOY_STATUS = "intel/status"
-# INFERRED for deploy tasks (docs/wire-format.md#deployment-finished): the task the deploy answer
-# names is polled until its `status` is TASK_DONE; TASK_FAILED statuses end the wait with an error.
-# A server that answers TASK_UNREADABLE to the task read leaves the `intel/status` rule to decide.
+# Tasks (docs/wire-format.md#deployment-finished): deploys and file downloads name one. INFERRED for
+# deploy tasks: the task is polled until its `status` is TASK_DONE; TASK_FAILED statuses (no public
+# source shows a failure status) end the wait with an error. A server that answers TASK_UNREADABLE to
+# the task read leaves the `intel/status` rule to decide.
 TASK = "tasks/{task_id}"
 TASK_DONE = "COMPLETED"
-TASK_FAILED = ("ERROR", "CANCELLED")
+TASK_FAILED = ("ERROR", "CANCELLED", "FAILED")
 TASK_UNREADABLE = (403, 404, 405)
 ALERTS = "alerts"
 ALERT = "alerts/{alert_id}"
@@ -111,8 +148,6 @@ CONN_CLOSE = "conns/close/{cid}"
 CONN_DELETE = "conns/delete/{cid}"
 CONN_CONNECTED = "connected"
 CONN_FAILED = ("timeout", "disconnected")
-TASK = "tasks/{task_id}"
-TASK_FAILED = ("ERROR", "CANCELLED", "FAILED")
 EVIDENCE_LIST = "filedownload"
 EVIDENCE_DATA = "filedownload/data/{uuid}"
 EVIDENCE_ZIP_PASSWORD = b"infected"

@@ -4,8 +4,9 @@
 """Intel document formats: detect, parse and validate a document before anything is sent.
 
 Covers OpenIOC 1.0/1.1, STIX 1.x, CybOX, YARA and Tanium signals, and holds the one table of
-per-type rules (upload extension, content type, matching server types, how "unchanged" is decided).
-The type always comes from the content, never from a file extension.
+per-type rules (matching server types, how "unchanged" is decided); how each type travels (file name
+extension, content type, headers) is the table in _api/wire.py. The type always comes from the
+content, never from a file extension.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 import stat
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
 # Re-exported: callers catch IntelFormatError from here or from _errors.
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError
 from ansible_collections.tanium.threat_response.plugins.module_utils._formats.signals import (
@@ -43,22 +45,18 @@ DEFAULT_MAX_SIZE = 10485760
 @dataclasses.dataclass(frozen=True)
 class _TypeRule:
     label: str  # how messages name the format (applicability and troubleshooting use it too)
-    extension: str  # appended to the document name to make the upload file name
-    content_type: str
     server_types: tuple  # server `type` strings that count as this type
     comparison: str  # "md5": the server keeps our bytes; "signal_fields": it re-serialises them
 
 
 # THE per-type rule table (docs/wire-format.md#intel-documents).
 _RULES = {
-    "openioc": _TypeRule("OpenIOC", ".ioc", "application/xml", ("openioc",), "md5"),
-    "stix": _TypeRule("STIX 1.x", ".stix", "application/xml", ("stix",), "md5"),
-    # INFERRED: no public client uploads CybOX, so ".xml" is a guess, and the server's type string
-    # for CybOX is UNKNOWN (it may well store it as "stix").
-    "cybox": _TypeRule("CybOX", ".xml", "application/xml", ("cybox", "stix"), "md5"),
-    # A YARA document's name is its upload file name already, so no extension is added.
-    "yara": _TypeRule("YARA", "", "application/octet-stream", ("yara",), "md5"),
-    "tanium-signal": _TypeRule("Tanium signal", "", "application/json", ("tanium-signal",), "signal_fields"),
+    "openioc": _TypeRule("OpenIOC", ("openioc",), "md5"),
+    "stix": _TypeRule("STIX 1.x", ("stix",), "md5"),
+    # UNKNOWN: the server's type string for CybOX (it may well store it as "stix").
+    "cybox": _TypeRule("CybOX", ("cybox", "stix"), "md5"),
+    "yara": _TypeRule("YARA", ("yara",), "md5"),
+    "tanium-signal": _TypeRule("Tanium signal", ("tanium-signal",), "signal_fields"),
 }
 INTEL_TYPES = tuple(_RULES)
 
@@ -117,9 +115,10 @@ class IntelDocument:
         if intrinsic_id == self.intrinsic_id:
             return self
         if self.type == "yara":
-            name = _yara_name(intrinsic_id, self.source)
-            return dataclasses.replace(self, name=name, intrinsic_id=name,
-                                       upload_filename=_upload_filename("yara", name))
+            # The stored intrinsic id is the file name the document was uploaded as: sent again as the
+            # file name, it updates that document (docs/wire-format.md#intel-documents); the name stays.
+            file_name = _header_safe_name(intrinsic_id, self.source, "upload file name")
+            return dataclasses.replace(self, intrinsic_id=file_name, upload_filename=file_name)
         if self.type == "tanium-signal":
             # A signal PUT updates in place whatever its server-side id; the body carries none.
             return self
@@ -192,10 +191,13 @@ def held_document(content: bytes, source: str, intel_type: str, name: str, descr
     """A document whose exact bytes the server already holds, described from the server's listing.
 
     Not parsed again: the server accepted these bytes and nothing is uploaded for them (see
-    _intel.plan.HeldBytes). `parsed` stays None, so applicability has nothing to report.
+    _intel.plan.HeldBytes). `parsed` stays None, so applicability has nothing to report. A YARA
+    document's identity is its upload file name, made from `name` as parse_document makes it.
     """
-    return _document(content, intel_type, "", name, description, intrinsic_id, source,
-                     _upload_filename(intel_type, name))
+    upload_filename = _upload_filename(intel_type, name)
+    if intel_type == "yara":
+        intrinsic_id = upload_filename
+    return _document(content, intel_type, "", name, description, intrinsic_id, source, upload_filename)
 
 
 def server_type_of(server_type: str, wanted: str | None = None) -> str | None:
@@ -300,27 +302,34 @@ def _signal_document(data: dict, source: str) -> IntelDocument:
 
 def _yara_document(content: bytes, text: str, source: str, yara_name: str | None) -> IntelDocument:
     outline = check_yara(text)
-    name = _yara_name(yara_name, source)
-    return _document(content, "yara", "", name, "", name, source, _upload_filename("yara", name), parsed=outline)
+    if not isinstance(yara_name, str) or not yara_name.strip():
+        raise IntelFormatError(
+            source, "a YARA document needs a name: YARA text carries none, and its upload file name "
+            "(<name>.yara) is its identity on the server"
+        )
+    name = _header_safe_name(yara_name, source, "name")
+    file_name = _upload_filename("yara", name)
+    return _document(content, "yara", "", name, "", file_name, source, file_name, parsed=outline)
 
 
 def _upload_filename(intel_type: str, name: str) -> str:
-    # The server takes a YARA document's name and intrinsic id from the upload file name
-    # (docs/wire-format.md#intel-documents); other types carry theirs in the content.
-    return name if intel_type == "yara" else _safe_file_name(name) + _rule(intel_type).extension
+    extension = wire.UPLOAD_HEADERS[intel_type].extension
+    if intel_type == "yara":
+        # Its intrinsic id is its upload file name (docs/wire-format.md#intel-documents), so the name stays
+        # as it is; a name that is a file's own (the default) keeps its one ".yara".
+        return name if name.endswith(extension) else name + extension
+    # Other types carry their identity in the content.
+    return _safe_file_name(name) + extension
 
 
 _UNSAFE_FILE_NAME_CHARACTERS = re.compile(r'[^ -~]|["\\/;]')
 
 
-def _yara_name(name, source: str) -> str:
-    if not isinstance(name, str) or not name.strip():
+def _header_safe_name(name, source: str, what: str) -> str:
+    """A YARA name or file name as it is, when HTTP headers can carry it unchanged."""
+    if not isinstance(name, str) or not name.strip() or _UNSAFE_FILE_NAME_CHARACTERS.search(name):
         raise IntelFormatError(
-            source, "a YARA document needs a name: the server uses its upload file name as name and identity"
-        )
-    if _UNSAFE_FILE_NAME_CHARACTERS.search(name):
-        raise IntelFormatError(
-            source, f"YARA name {name!r} cannot be an upload file name: use printable ASCII without \" \\ / ;"
+            source, f"YARA {what} {name!r} cannot travel in an upload header: use printable ASCII without \" \\ / ;"
         )
     return name
 
@@ -345,7 +354,7 @@ def _document(content, intel_type, type_version, name, description, intrinsic_id
         size=len(content),
         source=source,
         upload_filename=upload_filename,
-        content_type=_RULES[intel_type].content_type,
+        content_type=wire.UPLOAD_HEADERS[intel_type].content_type,
         platforms=tuple(platforms),
         parsed=parsed,
     )

@@ -23,6 +23,7 @@ STIX_NS = "http://stix.mitre.org/stix-1"
 CYBOX_NS = "http://cybox.mitre.org/cybox-2"
 # STIX 1.2.1 and CybOX 2.1.1, published by OASIS, are the same languages in new namespaces
 # (STIX 1.2 plus errata); they are STIX 1.x and CybOX for identity, name and applicability.
+# (docs/wire-format.md#intel-documents: the server's support of them is UNKNOWN.)
 STIX_OASIS_NS = "http://docs.oasis-open.org/cti/ns/stix/core-1"
 CYBOX_OASIS_NS = "http://docs.oasis-open.org/cti/ns/cybox/core-2"
 STIX_NAMESPACES = (STIX_NS, STIX_OASIS_NS)
@@ -38,11 +39,16 @@ _ROOTS = {
     "STIX_Package": ("stix", STIX_NAMESPACES, None),
     "Observables": ("cybox", CYBOX_NAMESPACES, None),
 }
-# The versions each language has had; a document stating another one is refused, not guessed at.
+# The versions each language has had in each namespace, as documents state them: the OASIS STIX schema
+# allows one package version, "stix-1.2.1" (stix-validator reads it so too); OASIS's own CybOX samples
+# state 2.1.1 or 2.1. A document stating another one is refused, not guessed at.
 _VERSIONS = {
-    "stix": ("1.0", "1.0.1", "1.1", "1.1.1", "1.2", "1.2.1"),
-    "cybox": ("2.0", "2.0.1", "2.1", "2.1.1"),
+    STIX_NS: ("1.0", "1.0.1", "1.1", "1.1.1", "1.2"),
+    STIX_OASIS_NS: ("stix-1.2.1",),
+    CYBOX_NS: ("2.0", "2.0.1", "2.1"),
+    CYBOX_OASIS_NS: ("2.1", "2.1.1"),
 }
+_STATED_VERSION_PREFIX = "stix-"  # "stix-1.2.1" is STIX version 1.2.1
 _UTF8_COMPATIBLE = ("utf-8", "utf8", "us-ascii", "ascii")
 _NS_NAMES = {OPENIOC_10_NS: "OpenIOC 1.0", OPENIOC_11_NS: "OpenIOC 1.1", STIX_NS: "STIX 1.x", CYBOX_NS: "CybOX 2.x",
              STIX_OASIS_NS: "STIX 1.2.1", CYBOX_OASIS_NS: "CybOX 2.1.1"}
@@ -93,10 +99,11 @@ def parse_xml(content: bytes, offsets: bool = False) -> ParsedXml:
             f"<{local}> must be in namespace {' or '.join(expected)}"
         )
     if type_version is None:
-        type_version = _stated_version(root, intel_type)
-        if type_version and type_version not in _VERSIONS[intel_type]:
-            raise XmlProblem(f"states {_NS_NAMES[namespace]} version {_shorten(type_version)!r}, which does not "
-                             f"exist (versions: {', '.join(_VERSIONS[intel_type])})")
+        stated = _stated_version(root, intel_type)
+        if stated and stated not in _VERSIONS[namespace]:
+            raise XmlProblem(f"states {_NS_NAMES[namespace]} version {_shorten(stated)!r}, which does not exist in "
+                             f"namespace {namespace} (versions: {', '.join(_VERSIONS[namespace])})")
+        type_version = stated.removeprefix(_STATED_VERSION_PREFIX)
     return ParsedXml(intel_type, type_version, root, id_offset, root_offset)
 
 

@@ -21,7 +21,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._formats.ap
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import IntelFormatError, InvalidInput
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.items import IntelItem
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import DesiredIntel
-from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import upload_header_problem
+from ansible_collections.tanium.threat_response.plugins.module_utils._intel.store import one_line, upload_header_problem
 
 
 def read_entry(options, max_size, state="present", intel_id=None):
@@ -56,6 +56,8 @@ def describe(item, max_size, state="present", intel_id=None, extra_labels=(), he
         problem = upload_header_problem(document, description)
         if problem:
             raise InvalidInput(f"{document.source}: {problem}")
+    if description is not None:
+        description = one_line(description)  # as the server will hold it, so a re-run compares equal
     item.desired = DesiredIntel(state=state, document=document, labels=labels, description=description,
                                 intel_id=intel_id, name=options.get("name"), intel_type=_entry_type(options))
 
@@ -98,9 +100,10 @@ def _refuse_repeated_identities(items):
         document = desired.document
         key = (desired.type, document.intrinsic_id or document.name)
         if key in seen and desired.type == "yara":
-            raise InvalidInput(f"{seen[key]} and {document.source} would both be the YARA document {key[1]!r}: "
-                               "a YARA document's name and identity is its upload file name; give one of them "
-                               "its own name (a `documents` entry with `src` and `name`), or leave one out")
+            raise InvalidInput(f"{seen[key]} and {document.source} would both be the YARA document uploaded "
+                               f"as {key[1]!r}: a YARA document's identity is its upload file name, its name with "
+                               "'.yara'; give one of them its own name (a `documents` entry with `src` and `name`), "
+                               "or leave one out")
         if key in seen:
             raise InvalidInput(f"{seen[key]} and {document.source} are the same {desired.type} document "
                                f"(identity {key[1]!r}); list it once")

@@ -20,6 +20,7 @@ from ansible_collections.tanium.threat_response.plugins.module_utils._errors imp
     ApiError,
     InvalidInput,
     NotFoundError,
+    ThreatResponseError,
     WriteOutcomeUnknown,
 )
 from ansible_collections.tanium.threat_response.plugins.module_utils._intel.plan import single_match
@@ -29,8 +30,10 @@ class IntelStore:
     """Intel documents and labels on one server, through one client.
 
     Documents are created through an `api-client` source named `source_name` (found or created once
-    per store), as the public clients do; the source marks each document as this collection's from
-    its creation on, so a run killed before labelling leaves nothing purge cannot find.
+    per store), as OpenCTI's connector does; the source marks each document as this collection's from
+    its creation on, so a run killed before labelling leaves nothing purge cannot find. On a server
+    without sources they are created as Tanium's how-to does (`sources_refused` says why), and only
+    their labels mark them.
     """
 
     def __init__(self, client, source_name=wire.DEFAULT_SOURCE_NAME, parallel=1):
@@ -42,6 +45,7 @@ class IntelStore:
         self._named = {}             # every name label_names gave -> its label id
         self._labels_lock = threading.RLock()
         self._source_ids = None
+        self.sources_refused = None  # the request that showed the server has no sources, once one has
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -165,21 +169,41 @@ class IntelStore:
         return names
 
     def own_source_ids(self, create=False):
-        """Ids of this store's source (several if concurrent runs each created one); creates it if asked."""
+        """Ids of this store's source (several if concurrent runs each created one); creates it if asked.
+
+        Empty on a server without sources (`sources_refused`).
+        """
         with self._labels_lock:
-            if self._source_ids is None:
-                listing = as_list(self.client.get(self.client.api_path(wire.SOURCES)))
-                self._source_ids = sorted(source["id"] for source in listing if source.get("name") == self.source_name)
-            if not self._source_ids and create:
-                self._source_ids = [self._create_source()["id"]]
-            return list(self._source_ids)
+            try:
+                if self._source_ids is None and self.sources_refused is None:
+                    listing = as_list(self.client.get(self.client.api_path(wire.SOURCES)))
+                    self._source_ids = sorted(source["id"] for source in listing
+                                              if source.get("name") == self.source_name)
+                if not self._source_ids and create and self.sources_refused is None:
+                    self._source_ids = [self._create_source()["id"]]
+            except ApiError as error:
+                self._unless_sources_refused(error)
+            return [] if self.sources_refused else list(self._source_ids)
+
+    def _unless_sources_refused(self, error):
+        """Re-raise `error` unless it says the server has no sources; then remember that, and say so (uploads
+        running in parallel may each say it: the module shows a warning once)."""
+        if error.status not in wire.NO_SOURCES_STATUSES:
+            raise error
+        self.sources_refused = f"{error.method} {error.path} answered {error.status}"
+        self.client.warn(
+            f"the server has no intel sources ({self.sources_refused}): documents are created with POST "
+            f"{self.client.api_path(wire.INTELS)}, as Tanium's how-to does, and only their labels mark "
+            "them as managed by this task")
 
     def _create_source(self):
         path = self.client.api_path(wire.SOURCES)
         body = {"type": wire.SOURCE_TYPE, "name": self.source_name, "description": wire.SOURCE_DESCRIPTION}
         try:
             return self.client.post(path, json_body=body)
-        except (WriteOutcomeUnknown, ApiError):
+        except (WriteOutcomeUnknown, ApiError) as error:
+            if isinstance(error, ApiError) and error.status in wire.NO_SOURCES_STATUSES:
+                raise
             # Lost answer, or another run created it meanwhile: the listing tells.
             listing = as_list(self.client.get(path))
             existing = sorted((source for source in listing if source.get("name") == self.source_name),
@@ -191,13 +215,26 @@ class IntelStore:
     # -- writes (only through _intel.apply) ----------------------------------------------------
 
     def create_intel(self, document, description=None):
-        """Create through this store's source (docs/wire-format.md#sources)."""
-        source_id = self.own_source_ids(create=True)[0]
-        path = self.client.api_path(wire.SOURCE_INTELS, source_id=source_id)
-        return self.client.post(path, **_upload(document, description))
+        """Create through this store's source, or through the seed's route on a server without sources
+        (docs/wire-format.md#creating-and-updating-documents): the one place the route is chosen."""
+        source_ids = self.own_source_ids(create=True)
+        if source_ids:
+            path = self.client.api_path(wire.SOURCE_INTELS, source_id=source_ids[0])
+            try:
+                return self.client.post(path, **upload_request(document, description, wire.SOURCE_ROUTE))
+            except ApiError as error:
+                self._unless_sources_refused(error)
+        if document.type == "tanium-signal":
+            raise ThreatResponseError(
+                f"cannot create the Tanium signal {document.name!r}: this server has no intel sources "
+                f"({self.sources_refused}), and public clients create signals only through one")
+        return self.client.post(self.client.api_path(wire.INTELS),
+                                **upload_request(document, description, wire.SEED_ROUTE))
 
     def update_intel(self, intel_id, document, description=None):
-        return self.client.put(self.client.api_path(wire.INTEL, intel_id=intel_id), **_upload(document, description))
+        """PUT the document with OpenCTI's update headers, on every server (docs/wire-format.md#upload-headers)."""
+        return self.client.put(self.client.api_path(wire.INTEL, intel_id=intel_id),
+                               **upload_request(document, description))
 
     def delete_intel(self, intel_id):
         """Delete a document; one that is already gone is fine."""
@@ -283,19 +320,25 @@ class IntelStore:
             pass
 
 
-def _upload(document, description):
-    """Request body and headers for creating or updating a document (docs/wire-format.md#intel-documents)."""
-    if document.type == "tanium-signal":
-        return {"json_body": None, "data": document.content,
-                "headers": {"Content-Type": document.content_type}}
-    headers = {
-        "Content-Type": document.content_type,
-        # 4.x needs the `attachment;` form (docs/wire-format.md#intel-documents); 3.x accepts it too.
-        "Content-Disposition": content_disposition(document.upload_filename),
-    }
-    if description is not None:
-        # INFERRED: a `description` header sets the description of a YARA document; headers hold one line (docs/wire-format.md#intel-documents).
-        headers["description"] = " ".join(description.split())
+def upload_request(document, description, route=None):
+    """Body and headers that create (`route`: wire.SOURCE_ROUTE or wire.SEED_ROUTE) or, without a route,
+    update a document, from the one table wire.UPLOAD_HEADERS (docs/wire-format.md#upload-headers)."""
+    form = wire.UPLOAD_HEADERS[document.type]
+    headers = {"Content-Type": form.content_type}
+    if route == wire.SEED_ROUTE:
+        if document.upload_filename:
+            # 4.x needs the `attachment;` form (docs/wire-format.md#upload-headers); 3.x accepts it too.
+            headers["Content-Disposition"] = content_disposition(document.upload_filename)
+        return {"json_body": None, "data": document.content, "headers": headers}
+    type_header = form.create_type if route == wire.SOURCE_ROUTE else form.update_type
+    if type_header:
+        headers["type"] = type_header
+    if form.named_by_headers:
+        headers["Content-Disposition"] = content_disposition(document.upload_filename)
+        headers["name"] = document.name
+        if description is not None:
+            # INFERRED: it sets the document's description.
+            headers["description"] = one_line(description)
     return {"json_body": None, "data": document.content, "headers": headers}
 
 
@@ -316,11 +359,16 @@ def upload_header_problem(document, description):
     if not _HEADER_TEXT.fullmatch(name):
         return (f"its upload name {name[:60]!r} holds characters other than printable ASCII, which the "
                 "Content-Disposition header cannot carry unambiguously: give it an ASCII `name`")
-    if description is not None and not _HEADER_TEXT.fullmatch(" ".join(description.split())):
+    if description is not None and not _HEADER_TEXT.fullmatch(one_line(description)):
         return ("its description holds characters other than printable ASCII; a YARA document's description "
                 "travels in an HTTP header, which carries ASCII only unambiguously: use an ASCII description "
                 "(the rule's own meta may hold any text)")
     return None
+
+
+def one_line(text):
+    """A header value as the server stores it: header values hold one line (docs/wire-format.md#upload-headers)."""
+    return " ".join(text.split())
 
 
 def content_disposition(filename):

@@ -85,8 +85,7 @@ def read_status(client):
 
 def start_deployment(client):
     """Ask the server to deploy all intel; returns the task id it gives (None if it gives none)."""
-    # `{}`, not an empty body: the server refuses an empty body sent as JSON (docs/wire-format.md#deploy-and-deployment-status).
-    answer = client.post(client.deploy_path(wire.DEPLOY), json_body={})
+    answer = client.post(client.deploy_path(wire.DEPLOY), json_body=wire.DEPLOY_BODY)
     return answer.get("taskId") if isinstance(answer, dict) else None
 
 

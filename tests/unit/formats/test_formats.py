@@ -131,7 +131,7 @@ STIX2_DOCUMENTS = [
 HANDWRITTEN_DOCUMENTS = [
     # The applicability check's fixtures (tests/unit/formats/test_applicability.py).
     ("applicability_console_import.yar", "yara", "", "applicability_console_import.yar",
-     "applicability_console_import.yar"),
+     "applicability_console_import.yar.yara"),
     ("applicability_known_items.ioc", "openioc", "1.0", "APPLICABILITY KNOWN ITEMS (TEST)",
      "6f1c3e0a-7b52-4d8e-9a61-2c4b8d0e5f17"),
     ("applicability_signal_mixed.json", "tanium-signal", "1.0",
@@ -166,7 +166,8 @@ def test_valid_corpus_document_is_described_from_its_content(relative, intel_typ
     document = parse_file(path)
     assert (document.type, document.type_version) == (intel_type, version)
     assert document.name == (name or path.name)
-    assert document.intrinsic_id == (intrinsic_id or path.name)
+    # A YARA document (no intrinsic id given here) is identified by its upload file name.
+    assert document.intrinsic_id == (intrinsic_id or document.upload_filename)
     assert document.content == raw
     assert document.content == raw
     assert document.md5 == hashlib.md5(raw).hexdigest()
@@ -292,10 +293,27 @@ def test_yara_name_that_cannot_be_an_upload_file_name_is_refused(name):
         parse_document(raw, yara_name=name)
 
 
-def test_yara_document_uses_the_given_name_as_name_identity_and_upload_file_name():
+def test_yara_document_is_named_by_the_given_name_and_identified_by_its_upload_file_name():
     document = parse_file(CORPUS / "yara/apt_hatman.yar")
-    assert (document.name, document.intrinsic_id, document.upload_filename) == ("apt_hatman.yar",) * 3
+    assert document.name == "apt_hatman.yar"
+    # `<name>.yara`, as OpenCTI's connector names a YARA upload (docs/wire-format.md#upload-headers).
+    assert document.intrinsic_id == document.upload_filename == "apt_hatman.yar.yara"
     assert (document.description, document.content_type, document.platforms) == ("", "application/octet-stream", ())
+
+
+def test_a_yara_name_ending_in_yara_is_its_upload_file_name_unchanged():
+    raw = (CORPUS / "yara/FIN4_MACROCHECK.yara").read_bytes()
+    assert parse_document(raw, yara_name="FIN4_MACROCHECK.yara").upload_filename == "FIN4_MACROCHECK.yara"
+    assert parse_document(raw, yara_name="FIN4 macro check").upload_filename == "FIN4 macro check.yara"
+
+
+def test_a_yara_update_reuses_the_stored_file_name_and_keeps_the_name():
+    document = parse_document((CORPUS / "yara/FIN4_MACROCHECK.yara").read_bytes(), yara_name="FIN4")
+    # A document a client uploaded as `file.yar` is updated in place only under that file name.
+    stored = document.with_intrinsic_id("file.yar")
+    assert (stored.name, stored.intrinsic_id, stored.upload_filename) == ("FIN4", "file.yar", "file.yar")
+    with pytest.raises(IntelFormatError, match="upload file name"):
+        document.with_intrinsic_id("dir/file.yar")
 
 
 def test_xml_upload_file_name_is_the_name_plus_extension_with_unsafe_characters_replaced():

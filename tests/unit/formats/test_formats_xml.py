@@ -176,9 +176,18 @@ def test_xml_declaring_utf8_or_ascii_is_accepted(encoding):
      "root element <STIX_Package> in namespace http://stix.mitre.org/stix-2 does not match: <STIX_Package> must be "
      "in namespace http://stix.mitre.org/stix-1 or http://docs.oasis-open.org/cti/ns/stix/core-1"),
     (b'<STIX_Package xmlns="http://stix.mitre.org/stix-1" id="p" version="27.4"/>',
-     "states STIX 1.x version '27.4', which does not exist (versions: 1.0, 1.0.1, 1.1, 1.1.1, 1.2, 1.2.1)"),
+     "states STIX 1.x version '27.4', which does not exist in namespace http://stix.mitre.org/stix-1 "
+     "(versions: 1.0, 1.0.1, 1.1, 1.1.1, 1.2)"),
+    # STIX 1.2.1 exists only in the OASIS namespaces, where the package says so as "stix-1.2.1".
+    (b'<STIX_Package xmlns="http://stix.mitre.org/stix-1" id="p" version="stix-1.2.1"/>',
+     "states STIX 1.x version 'stix-1.2.1', which does not exist in namespace http://stix.mitre.org/stix-1 "
+     "(versions: 1.0, 1.0.1, 1.1, 1.1.1, 1.2)"),
+    (b'<STIX_Package xmlns="http://docs.oasis-open.org/cti/ns/stix/core-1" id="p" version="1.2.1"/>',
+     "states STIX 1.2.1 version '1.2.1', which does not exist in namespace "
+     "http://docs.oasis-open.org/cti/ns/stix/core-1 (versions: stix-1.2.1)"),
     (b'<Observables xmlns="http://cybox.mitre.org/cybox-2" cybox_major_version="3" cybox_minor_version="0"/>',
-     "states CybOX 2.x version '3.0', which does not exist (versions: 2.0, 2.0.1, 2.1, 2.1.1)"),
+     "states CybOX 2.x version '3.0', which does not exist in namespace http://cybox.mitre.org/cybox-2 "
+     "(versions: 2.0, 2.0.1, 2.1)"),
     (b'<stix:STIX_Package id="p" version="1.2"><stix:Indicators/></stix:STIX_Package>',
      "not well-formed XML at line 1, column 1 (unbound prefix)"),
 ])
@@ -225,13 +234,14 @@ def test_xml_error_positions_are_one_based_lines_and_columns():
 
 
 OASIS_STIX = (b'<stix:STIX_Package xmlns:stix="http://docs.oasis-open.org/cti/ns/stix/core-1" '
-              b'xmlns:indicator="http://docs.oasis-open.org/cti/ns/stix/indicator-1" version="1.2.1"%s>'
+              b'xmlns:indicator="http://docs.oasis-open.org/cti/ns/stix/indicator-1" version="stix-1.2.1"%s>'
               b'%s<stix:Indicators><stix:Indicator><indicator:Title>First indicator</indicator:Title>'
               b'</stix:Indicator></stix:Indicators></stix:STIX_Package>')
 HEADER = b'<stix:STIX_Header><stix:Title>Package title</stix:Title></stix:STIX_Header>'
 
 
 def test_stix_1_2_1_in_the_oasis_namespace_is_stix():
+    # As OASIS publishes it: version="stix-1.2.1" (STIXProject/schemas core.xsd, STIXPackageVersionEnum).
     document = parse_document(OASIS_STIX % (b' id="example:Package-1"', HEADER))
     assert (document.type, document.type_version, document.intrinsic_id) == ("stix", "1.2.1", "example:Package-1")
 
@@ -251,6 +261,16 @@ def test_stix_without_an_id_is_identified_by_its_title_and_can_claim_an_id():
     assert (document.name, document.intrinsic_id) == ("Package title", "Package title")
     claimed = document.with_intrinsic_id("server:Package-9")
     assert (claimed.name, claimed.intrinsic_id) == ("Package title", "server:Package-9")
+
+
+OASIS_SAMPLES = sorted((FIXTURES / "corpus" / "stix1_oasis").rglob("*.xml"))
+
+
+@pytest.mark.parametrize("path", OASIS_SAMPLES, ids=[path.name for path in OASIS_SAMPLES])
+def test_every_published_oasis_sample_is_stix_1_2_1_or_cybox(path):
+    document = parse_document(path.read_bytes(), source=path.name)
+    assert (document.type, document.type_version) in {("stix", "1.2.1"), ("cybox", "2.1.1"), ("cybox", "2.1")}
+    assert document.intrinsic_id and document.name
 
 
 def test_cybox_2_1_1_in_the_oasis_namespace_is_cybox():

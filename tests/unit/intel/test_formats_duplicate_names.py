@@ -19,9 +19,9 @@ def test_two_yara_files_with_one_file_name_are_named_with_the_way_out(tmp_path):
     with pytest.raises(InvalidInput) as raised:
         read_entries([{"src": str(first)}, {"src": str(second)}], 10485760, [])
     assert str(raised.value) == (
-        f"{first} and {second} would both be the YARA document 'all-yara.yar': a YARA document's name and identity "
-        "is its upload file name; give one of them its own name (a `documents` entry with `src` and `name`), "
-        "or leave one out")
+        f"{first} and {second} would both be the YARA document uploaded as 'all-yara.yar.yara': a YARA document's "
+        "identity is its upload file name, its name with '.yara'; give one of them its own name (a `documents` "
+        "entry with `src` and `name`), or leave one out")
     # The way out the message offers works: a name per entry.
     items = read_entries([{"src": str(first)}, {"src": str(second), "name": "hatman-all-yara.yar"}], 10485760, [])
     assert [item.desired.document.name for item in items] == ["all-yara.yar", "hatman-all-yara.yar"]

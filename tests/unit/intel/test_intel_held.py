@@ -47,6 +47,8 @@ def test_a_yara_file_is_held_under_its_name_option_else_its_file_name(tmp_path):
         held=HeldBytes(lambda: listing)))
     assert (as_named.document.name, as_named.document.parsed) == ("rule.yar", None)
     assert (as_file.document.name, as_file.document.parsed is None) == ("x.yar", False)
+    # Held or parsed, one YARA name is one identity, so two such files in one set are still refused.
+    assert as_named.document.intrinsic_id == yara("rule.yar").intrinsic_id == "rule.yar.yara"
 
 
 def test_a_held_document_has_the_servers_identity_and_plans_unchanged_without_a_parse():

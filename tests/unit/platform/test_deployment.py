@@ -197,7 +197,7 @@ def test_an_unreadable_task_leaves_the_status_rule_to_decide_for_the_rest_of_the
     assert server.reads == ["task", "status", "status", "status"]  # the task is tried once only
 
 
-@pytest.mark.parametrize("failure", ["ERROR", "CANCELLED"])
+@pytest.mark.parametrize("failure", ["ERROR", "CANCELLED", "FAILED"])  # wire.TASK_FAILED, one definition
 def test_a_task_that_fails_ends_the_wait_naming_the_task(failure, clock):
     server = ScriptedServer(status(4, pending=5), tasks=[{"status": "STARTED"}, {"status": failure, "error": "disk full"}])
     with pytest.raises(DeploymentFailed, match=f"deployment task 7 ended with status {failure}: disk full"):
