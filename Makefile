@@ -80,7 +80,7 @@ unit-%: $(VENV)/%/.ready
 	$(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/unit
 	$(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/conformance
 
-integration-%: $(VENV)/%/.ready install
+integration-%: $(VENV)/%/.ready $(VENV)/core217/.ready install
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(VENV)/$*/bin/python -m pytest -n $(PYTEST_WORKERS) tests/integration
 
 # ansible-test sanity on one ansible-core: sanity-core217 (2.17/3.12), sanity-py311 (2.19/3.11), sanity-py312 (2.21/3.12)

@@ -194,8 +194,9 @@ def test_strict_fails_on_a_variable_some_hosts_lack(alerts, inventory):
 
 
 # --- names Ansible must not read as anything but a host ---
-@pytest.mark.parametrize("bin_dir", [ANSIBLE_BIN, pytest.param(CORE_217_BIN, marks=pytest.mark.skipif(
-    not (CORE_217_BIN / "ansible").exists(), reason="no ansible-core 2.17 venv (make .venv/core217/.ready)"))])
+# ansible-core 2.17 too (the Makefile builds its venv before the integration tests): before 2.19 an unsafe string
+# is shown differently, and a plugin that marked every value unsafe would print wrapped values there.
+@pytest.mark.parametrize("bin_dir", [ANSIBLE_BIN, CORE_217_BIN])
 def test_server_text_is_never_templated_and_localhost_stays_the_controller(alerts, inventory, bin_dir):
     evil = inventory({}, "evil*", "-m", "ansible.builtin.debug", "-a", "var=tanium_host_name", command="ansible",
                      bin_dir=bin_dir)
