@@ -84,7 +84,7 @@ def test_paging_with_tanium_options_keeps_one_snapshot(make_server):
 
 
 def test_a_server_that_ignores_row_start_answers_the_first_rows_again(make_server):
-    api = Api(make_server(question_delay=0, result_page_max=2, result_row_start_ignored=True))
+    api = Api(make_server(question_delay=0, result_page_max=2, row_start_ignored=True))
     question_id = _ask(api, "Get Computer Name from all machines")
     first = _rows(api, question_id, row_start=0, row_count=500)
     again = _rows(api, question_id, row_start=2, row_count=500, cache_id=first["cache_id"])

@@ -11,7 +11,7 @@ ALERT_UPDATES_3X = ("applied", "bulk_only", "ignored")
 # Fields that EmulatorServer.configure() may change while the server runs, with their types.
 LIVE_FIELD_TYPES = {"deploy_delay": float, "latency": float, "session_ttl": float,
                     "expired_status": int, "name_filter": str, "require_attachment_disposition": bool,
-                    "question_delay": float, "result_page_max": int, "result_row_start_ignored": bool,
+                    "question_delay": float, "result_page_max": int, "row_start_ignored": bool,
                     "list_page_max": int,
                     "tasks_readable": bool, "strict": bool, "label_ids_absent": bool,
                     "missing_intel_status": int, "collect_delay": float, "system_status_page_max": int,
@@ -46,8 +46,9 @@ class EmulatorConfig:
     # result_page_max rows, whatever row_count the client asks for.
     question_delay: float = 2.0
     result_page_max: int = 1000
-    # A broken server that answers every result_data page from the first row, whatever `row_start` asks.
-    result_row_start_ignored: bool = False
+    # A broken server that answers every tanium-options page (result_data, system_status) from the first
+    # row, whatever `row_start` asks.
+    row_start_ignored: bool = False
     # Threat Response lists (intels, labels, alerts) answer at most this many rows a page, whatever
     # `limit` asks (0: no cap): a server may answer fewer rows than `limit` before the end of a list
     # (docs/wire-format.md#paging); clients must not take a short page for the last one.

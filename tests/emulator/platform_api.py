@@ -47,6 +47,8 @@ def system_status(core, request: Request):
         raise bad_request(f"cache {options['cache_id']} does not exist or has expired")
     endpoints = core.fleet.endpoints
     start, count = options.get("row_start", 0), options.get("row_count")
+    if core.config.row_start_ignored:
+        start = 0
     page_max = core.config.system_status_page_max
     if page_max:
         count = page_max if count is None else min(count, page_max)
@@ -207,7 +209,7 @@ def _result_data(core, request: Request, question):
     """One page of rows: `tanium-options` {row_start, row_count, cache_id}; at most result_page_max rows."""
     options = _tanium_options(request)
     start, count = options["row_start"], options["row_count"]
-    if core.config.result_row_start_ignored:
+    if core.config.row_start_ignored:
         start = 0
     cache_id, rows = core.questions.snapshot(question, options["cache_id"])
     limit = core.config.result_page_max if count is None else min(count, core.config.result_page_max)

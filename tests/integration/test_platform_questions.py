@@ -169,7 +169,7 @@ def test_unknown_saved_question_is_a_clear_error(emulator, run_playbook):
 ALL = "Get Computer Name from all machines"  # one row per endpoint: 9
 
 
-@pytest.mark.emulator(question_delay=0, result_page_max=2, result_row_start_ignored=True)
+@pytest.mark.emulator(question_delay=0, result_page_max=2, row_start_ignored=True)
 def test_a_server_that_ignores_row_start_fails_the_task_after_two_pages(emulator, run_playbook):
     run = run_playbook([ask(text=ALL)])
     assert run.rc != 0

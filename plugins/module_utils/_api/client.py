@@ -168,7 +168,7 @@ class ThreatResponseClient:
         """
         page_size = min(page_size, wire.PAGE_LIMIT)
         offset = 0
-        previous_first = None
+        previous = None
         ahead = None
         try:
             while True:
@@ -188,8 +188,7 @@ class ThreatResponseClient:
                 if not page or (short_page_ends and total is None and len(page) < page_size):
                     yield from page
                     return
-                if previous_first is not None and page[0] == previous_first:
-                    # A server that ignores `offset` would otherwise be paged forever.
+                if same_page_again(previous, page):
                     raise ApiError("GET", path, 200, f"the server returned the same page again at offset {offset}")
                 if offset == 0 and parallel > 1 and total is not None:
                     # The helper threads obey the caller's deadline, if any (see `within`).
@@ -197,7 +196,7 @@ class ThreatResponseClient:
                                         range(len(page), total, len(page)), parallel,
                                         getattr(self._local, "deadline", None))
                 yield from page
-                previous_first = page[0]
+                previous = page
                 offset += len(page)
                 if total is not None and offset >= total:
                     return
@@ -401,6 +400,13 @@ class _PagesAhead:
 
     def close(self):
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def same_page_again(previous, page):
+    """Whether `page` repeats the page read just before it: a server that ignores the paging position
+    (`offset`, or `row_start` in tanium-options) answers it again and again, and would be asked forever.
+    The one guard of every paged read."""
+    return bool(page) and page == previous
 
 
 def _page_and_total(answer, items_key=None):

@@ -9,8 +9,8 @@ import concurrent.futures
 import json
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import as_list
-from ansible_collections.tanium.threat_response.plugins.module_utils._errors import NotFoundError
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import as_list, same_page_again
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ApiError, NotFoundError
 
 # Alert pages read ahead at once once the first page tells the total; platform lookups at once.
 ALERT_PAGES_AHEAD = 4
@@ -40,7 +40,10 @@ def read_endpoints(client):
         if cache.get("cache_id") is not None:
             options["cache_id"] = cache["cache_id"]  # the same snapshot as the first page
         answer = client.request("GET", wire.SYSTEM_STATUS, headers={wire.RESULT_PAGING_HEADER: json.dumps(options)})
-        clients, cache = _clients_and_cache(answer)
+        previous, (clients, cache) = clients, _clients_and_cache(answer)
+        if same_page_again(previous, clients):
+            raise ApiError("GET", wire.SYSTEM_STATUS, 200, f"the server answered the same clients again for row_start "
+                           f"{rows_read}: it does not page system_status")
 
 
 def read_alert_marks(client, states):

@@ -15,7 +15,7 @@ import re
 from urllib.parse import quote
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
-from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import as_list
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import as_list, same_page_again
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     InvalidInput,
@@ -179,12 +179,6 @@ def _read_page(task, path, options, retry_sleep, doing):
     except NotFoundError:
         task.pause(retry_sleep, doing)
         return task.client.request("GET", path, headers=headers)
-
-
-def same_page_again(previous, page):
-    """Whether `page` repeats the page read just before: a server that ignores the paging position
-    answers it again and again (as in client.paginate)."""
-    return bool(page) and page == previous
 
 
 def _first(answer, key, path):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._api import wire
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.client import same_page_again
 from ansible_collections.tanium.threat_response.plugins.module_utils._errors import (
     ApiError,
     AuthError,
@@ -353,6 +354,14 @@ def test_a_server_that_ignores_offset_is_not_paged_forever(emulator, make_client
         list(itertools.islice(pages, 20))  # without the guard: 20 rows, no error
     assert str(caught.value) == f"GET {INTELS} failed: HTTP 200: the server returned the same page again at offset 2"
     assert [entry["query"]["offset"] for entry in api_requests(emulator, "/intels")] == [["0"], ["2"]]
+
+
+def test_the_same_page_again_is_only_a_repeated_non_empty_page():
+    page = [{"id": 1, "data": []}]
+    assert same_page_again(page, [dict(page[0])])
+    assert not same_page_again(None, page)
+    assert not same_page_again(page, [{"id": 2, "data": []}])
+    assert not same_page_again([], [])
 
 
 def test_parallel_requests_reuse_a_pool_as_large_as_the_parallelism(make_client):

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._errors import ApiError
 from ansible_collections.tanium.threat_response.plugins.module_utils._platform.fleet import (
     read_alert_marks,
     read_endpoints,
@@ -43,6 +44,13 @@ def test_a_paging_server_is_read_to_the_end_in_its_own_page_size_on_one_snapshot
     assert first is None
     assert rest == [{"row_start": 3, "row_count": 3, "cache_id": "1f0c2a7e"},
                     {"row_start": 6, "row_count": 3, "cache_id": "1f0c2a7e"}]
+
+
+@pytest.mark.emulator(fleet=FLEET, strict=True, system_status_page_max=3, row_start_ignored=True)
+def test_a_server_that_ignores_row_start_is_asked_twice_not_until_the_total(emulator, make_client):
+    with pytest.raises(ApiError, match="answered the same clients again for row_start 3: it does not page"):
+        read_endpoints(make_client())
+    assert status_reads(emulator) == [None, {"row_start": 3, "row_count": 3, "cache_id": "1f0c2a7e"}]
 
 
 class ShortServer:

@@ -29,7 +29,7 @@ def test_every_row_is_read_page_by_page(emulator, make_client):
     assert len(result_data(emulator)) == 5
 
 
-@pytest.mark.emulator(question_delay=0, result_page_max=2, result_row_start_ignored=True)
+@pytest.mark.emulator(question_delay=0, result_page_max=2, row_start_ignored=True)
 def test_a_server_that_ignores_row_start_is_asked_twice_not_until_the_total(emulator, make_client):
     client = make_client()
     question_id = asked(client)
@@ -46,14 +46,6 @@ def test_max_rows_bounds_what_is_read_and_asked_for(emulator, make_client):
     # Each page asks only for the rows still missing: 3 (the server answers 2), then 1.
     asked_for = [json.loads(entry["tanium_options"])["row_count"] for entry in result_data(emulator)]
     assert asked_for == [3, 1]
-
-
-def test_the_same_page_again_is_only_a_repeated_non_empty_page():
-    page = [{"id": 1, "data": []}]
-    assert questions.same_page_again(page, [dict(page[0])])
-    assert not questions.same_page_again(None, page)
-    assert not questions.same_page_again(page, [{"id": 2, "data": []}])
-    assert not questions.same_page_again([], [])
 
 
 @pytest.mark.emulator(question_delay=0)
