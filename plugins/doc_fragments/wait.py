@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Options for waiting: until a deployment has finished (DOCUMENTATION, intel_deploy), or while polling for
-answers (POLL, e.g. question_info). Argspec and checks: wait_argument_spec in plugins/module_utils/_module.py."""
+answers (POLL, e.g. question_info). Argspec: wait_argument_spec in plugins/module_utils/_module.py."""
 
 from __future__ import annotations
 
@@ -48,12 +48,9 @@ notes:
 options:
   wait_timeout:
     description:
-      - How many seconds the whole task may take, from its first request to its end (parsing and asking the
-        question, waiting for the answers, and reading the rows), retries and C(Retry-After) pauses included.
-        The per-request limit is O(timeout), cut to the time left (but at least one second).
-      - The last progress read is at least O(wait_sleep) seconds before the end, the time kept to read the
-        rows. Answers not complete by then are returned as they are, with RV(complete=false); rows that
-        cannot be read in the time left fail the task naming O(wait_timeout).
+      - How many seconds the whole task may take, from its first request to its end, retries and
+        C(Retry-After) pauses included. The per-request limit is O(timeout), cut to the time left (but at
+        least one second).
       - An expired login session during a long wait is renewed, and transient server errors are retried,
         but no pause is slept past the end.
     type: int

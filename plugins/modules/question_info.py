@@ -59,8 +59,11 @@ extends_documentation_fragment:
   - tanium.threat_response.wait.poll
   - tanium.threat_response.attributes.INFO_MODULE
 notes:
+  - O(wait_timeout) covers parsing and asking the question, waiting for the answers and reading the rows. The
+    last progress read is at least O(wait_sleep) seconds before its end, the time kept to read the rows.
   - When O(wait_timeout) passes before the answer is complete, the task returns the rows that came back with
-    RV(complete=false); it does not fail.
+    RV(complete=false); it does not fail. Rows that cannot be read in the time left fail the task naming
+    O(wait_timeout).
   - A C(result_data) request that answers HTTP 404 is tried once more after O(wait_sleep) seconds (slow sensors
     are known to cause this).
   - A server that answers the same rows again for the next page (it ignores C(row_start)) fails the task

@@ -94,7 +94,7 @@ def test_the_walk_sees_an_upward_and_a_sideways_import(tmp_path):
     (alerts / "feed.py").write_text(f"from {PACKAGE}.module_utils._intel import store\n"
                                     f"from {PACKAGE}.module_utils._api import wire\n")
     assert import_problems(tmp_path) == ["_alerts/feed.py imports _intel.store: _intel is not below _alerts",
-                        "_api/client.py imports _intel.store: _intel is not below _api"]
+                                         "_api/client.py imports _intel.store: _intel is not below _api"]
 
 
 # -- the path a task takes at run time ------------------------------------------------------------
@@ -104,7 +104,7 @@ def rooms_on(frame):
     """The rooms of module_utils a stack passes through, outermost first, a run of frames in one room once."""
     rooms = []
     while frame is not None:
-        _, inside, below = frame.f_code.co_filename.partition("/plugins/module_utils/")
+        inside, below = frame.f_code.co_filename.partition("/plugins/module_utils/")[1:]
         if inside:
             room = below.split("/")[0].removesuffix(".py")
             if not rooms or rooms[-1] != room:

@@ -118,8 +118,6 @@ def _same_path(left, right):
     return left == right
 
 
-
-
 def _task_done(client, task_id, path, hostname):
     task = client.get(client.deploy_path(wire.TASK, task_id=task_id)) or {}
     results = task.get("results") or {}
@@ -127,10 +125,6 @@ def _task_done(client, task_id, path, hostname):
         raise CollectError(f"Threat Response could not collect {path} from {hostname}: task {task_id} "
                            f"{task.get('status')}: {task.get('error') or results.get('failed')}")
     return task.get("status") == "COMPLETED"
-
-
-
-
 
 
 def _verified(archive, record):
