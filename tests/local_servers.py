@@ -102,6 +102,25 @@ def slow_tls_answer(context, answer, before_handshake, before_answer):
     return handle
 
 
+def trickled_answer(context, answer, every):
+    """A raw_server handler that speaks TLS with `context` (None: plain HTTP), reads one request and writes
+    `answer` one byte every `every` seconds, its status line and headers too."""
+
+    def handle(connection):
+        try:
+            if context is not None:
+                connection = context.wrap_socket(connection, server_side=True)
+            with connection:
+                if read_request(connection):
+                    for index in range(len(answer)):
+                        connection.sendall(answer[index:index + 1])
+                        time.sleep(every)
+        except OSError:
+            pass  # the client gave up first
+
+    return handle
+
+
 def endless_chunked_answer(connection, seconds=10):
     """A raw_server handler answering one request with a chunked body sent as fast as the client reads it, for
     `seconds` (or until the client closes)."""

@@ -9,6 +9,7 @@ What a failure means is said in _api.failures; auth, retries and errors in _api.
 from __future__ import annotations
 
 import http.client
+import threading
 import time
 import traceback
 
@@ -24,11 +25,18 @@ except ImportError:  # reported by the module base (missing_required_lib) and th
 else:
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.tanium.threat_response.plugins.module_utils._api.watchdog import WATCHDOG
+
 # An answer is refused past this many bytes once decoded: no API answer comes near it (the largest are pages of
 # 500 rows), and a compressed answer that expands without end is stopped here, not in the machine's memory.
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 # Decoded bytes asked for per read; urllib3 (>= 2.6) decompresses no more than this per call.
 _CHUNK = 256 * 1024
+# `ends`: the moment (time.monotonic()) the exchange running on this thread must end, for the watchdog.
+_EXCHANGE = threading.local()
+# The watchdog acts this long after `ends`, so that a server sending nothing at all is still ended (and named)
+# by the socket's own timeout, and the watchdog ends only heads that trickle in.
+_WATCHDOG_GRACE = 0.25
 
 
 class AnswerTooLarge(Exception):
@@ -75,7 +83,7 @@ class Transport:
 
     def __init__(self, verify, proxy, pool_size):
         self.session = requests.Session()  # the cookie jar, and the adapter to close with it
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._adapter = adapter
@@ -92,13 +100,16 @@ class Transport:
         """
         ends = time.monotonic() + timeout
         cookies = self.session.cookies
+        _EXCHANGE.ends = ends
         try:
             prepared = _prepared(method, url, headers, body, cookies)
             # Not Session.send: it would read a redirect's whole body, unbounded, to prepare a request never sent.
             response = self._adapter.send(prepared, stream=True, timeout=Timeout(total=timeout), verify=self._verify,
                                           proxies=self._proxies)
-        except (requests.RequestException, HTTPError, http.client.HTTPException, OSError) as error:
+        except (requests.RequestException, HTTPError, http.client.HTTPException, OSError, AnswerTooSlow) as error:
             raise ExchangeFailed(error) from error
+        finally:
+            _EXCHANGE.ends = None
         try:
             if "Set-Cookie" in response.headers:
                 extract_cookies_to_jar(cookies, prepared, response.raw)
@@ -116,6 +127,48 @@ class Transport:
             return Answer(response.status_code, response.headers, b"".join(chunks))
         finally:
             response.close()  # after a whole answer the connection is back in the pool already; else it is dropped
+
+
+class _WatchedAdapter(HTTPAdapter if REQUESTS_IMPORT_ERROR is None else object):
+    """requests' adapter whose connections read an answer's head under the watchdog, also through a proxy."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        _watch_pools(manager)
+        return manager
+
+
+def _watch_pools(manager):
+    manager.pool_classes_by_scheme = {scheme: _watched_pool(pool) for scheme, pool in
+                                      manager.pool_classes_by_scheme.items()}
+
+
+def _watched_pool(pool_class):
+    """`pool_class` (a urllib3 connection pool) whose connections read an answer's head under the watchdog."""
+    if getattr(pool_class, "watched", False):
+        return pool_class
+    connection_class = pool_class.ConnectionCls
+
+    class WatchedConnection(connection_class):
+        def getresponse(self, *args, **kwargs):
+            ends = getattr(_EXCHANGE, "ends", None)
+            if ends is None or self.sock is None:
+                return super().getresponse(*args, **kwargs)
+            ticket = WATCHDOG.watch(self.sock, ends + _WATCHDOG_GRACE)
+            try:
+                response = super().getresponse(*args, **kwargs)
+            except BaseException:
+                if WATCHDOG.release(ticket):
+                    raise
+                raise AnswerTooSlow() from None  # the watchdog ended it: its head did not arrive in time
+            WATCHDOG.release(ticket)
+            return response
+
+    return type(pool_class.__name__, (pool_class,), {"ConnectionCls": WatchedConnection, "watched": True})
 
 
 def _prepared(method, url, headers, body, cookies):

@@ -25,6 +25,7 @@ from local_servers import (
     scripted_http,
     slow_tls_answer,
     tls_server_context,
+    trickled_answer,
 )
 
 INTELS = "/plugin/products/threat-response/api/v1/intels"
@@ -148,6 +149,24 @@ def test_the_time_spent_connecting_counts_against_the_timeout(emulator, make_cli
         elapsed = time.monotonic() - started
     assert "within 3 seconds (timeout)" in str(caught.value)
     assert elapsed < 3.6
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_timeout_bounds_an_answer_whose_status_line_and_headers_trickle_in(emulator, make_client, tls):
+    # One byte a second from the status line on: urllib3 gives each read of the head the timeout, the watchdog
+    # (_api/watchdog.py) the whole head. Without it this request would last the answer's 90-odd seconds.
+    answer = http_answer("200 OK", [JSON, ("X-Padding", "x" * 30)], b"[]")
+    tls_dir = emulator.ca_file.rsplit("/", 1)[0]
+    context = tls_server_context(f"{tls_dir}/server.pem", f"{tls_dir}/server.key") if tls else None
+    with raw_server(trickled_answer(context, answer, every=1.0)) as port:
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            make_client(url=url, ca_path=emulator.ca_file if tls else None, allow_http=not tls, timeout=3,
+                        retries=0).get(INTELS)
+        elapsed = time.monotonic() - started
+    assert str(caught.value).endswith(f"no complete answer from 127.0.0.1:{port} within 3 seconds (timeout)")
+    assert 2.5 < elapsed < 4.5
 
 
 def test_a_server_that_never_answers_is_given_up_on_after_the_timeout(make_client):
