@@ -1,8 +1,9 @@
 """The contain role, through its playbook as users run it: two alerted endpoints are snapshotted (and quarantined
 only when asked), a report per host, check mode sends no write.
 
-The inventory group `tanium_alerted` stands in for the one the endpoints inventory plugin builds: it holds the
-endpoints the emulator's alerts name (WIN-HR-03, a Windows endpoint, and lnx-web-01, a Linux one).
+The inventory is the collection's own (`*.tanium.yml`, the endpoints inventory plugin), as a user would give it:
+its group `tanium_alerted` holds the endpoints the emulator's alerts name (WIN-HR-03, a Windows endpoint, and
+lnx-web-01, a Linux one).
 """
 
 import json
@@ -21,13 +22,12 @@ pytestmark = pytest.mark.emulator(action_delay=0.5)
 
 @pytest.fixture
 def alerted_inventory(emulator, tmp_path):
-    """An inventory whose tanium_alerted group holds the endpoints of the emulator's unresolved alerts."""
+    """The endpoints inventory of the emulator (connection from the TANIUM_* environment), after alerts on ALERTED."""
     intel = emulator.seed_intel(APT18.read_bytes(), APT18.name)
     for host in ALERTED:
         emulator.raise_alert(intel["id"], host)
-    hosts = sorted({alert["computerName"] for alert in emulator.alerts() if alert["state"] == "unresolved"})
-    inventory = tmp_path / "alerted.json"
-    inventory.write_text(json.dumps({"tanium_alerted": {"hosts": {host: {} for host in hosts}}}))
+    inventory = tmp_path / "alerted.tanium.yml"
+    inventory.write_text(json.dumps({"plugin": "tanium.threat_response.endpoints"}))
     return inventory
 
 
@@ -59,6 +59,20 @@ def test_two_alerted_endpoints_are_snapshotted_then_quarantined(emulator, run_pl
     assert len(emulator.core.snapshots.visible(emulator.core)) == 2
     assert "WIN-HR-03: snapshot COMPLETED (WIN-HR-03-" in run.stdout
     assert "quarantine COMPLETED (Apply Linux IPTables Quarantine)" in run.stdout
+
+
+def test_an_inventory_name_that_differs_from_the_endpoints_is_contained_by_the_endpoints_name(emulator, run_playbook,
+                                                                                              tmp_path):
+    # The inventory plugin renames an endpoint whose name another shares or Ansible cannot take, and keeps the
+    # server's name in tanium_host_name: the role acts on that name (a host of a group made by hand, without it, on
+    # the host's own name).
+    inventory = tmp_path / "renamed.json"
+    inventory.write_text(json.dumps({"tanium_alerted": {"hosts": {"WIN_HR_03_17": {"tanium_host_name": "WIN-HR-03"},
+                                                                  "lnx-web-01": {}}}}))
+    run = run_playbook(PLAYBOOK, args=["-i", str(inventory), *extra_vars()])
+    assert run.rc == 0, run.output
+    assert actions_sent(emulator) == [("gatherSnapshot", "WIN-HR-03"), ("gatherSnapshot", "lnx-web-01")]
+    assert sorted(entry["hostname"] for entry in report(run)) == ["WIN-HR-03", "lnx-web-01"]
 
 
 def test_without_contain_quarantine_only_snapshots_are_gathered(emulator, run_playbook, alerted_inventory):
