@@ -187,17 +187,18 @@ def parse_document(
 
 
 def held_document(content: bytes, source: str, intel_type: str, name: str, description: str,
-                  intrinsic_id: str | None) -> IntelDocument:
+                  intrinsic_id: str | None, md5: str) -> IntelDocument:
     """A document whose exact bytes the server already holds, described from the server's listing.
 
     Not parsed again: the server accepted these bytes and nothing is uploaded for them (see
     _intel.plan.HeldBytes). `parsed` stays None, so applicability has nothing to report. A YARA
-    document's identity is its upload file name, made from `name` as parse_document makes it.
+    document's identity is its upload file name, made from `name` as parse_document makes it. `md5`: of
+    `content`, as the caller matched it.
     """
     upload_filename = _upload_filename(intel_type, name)
     if intel_type == "yara":
         intrinsic_id = upload_filename
-    return _document(content, intel_type, "", name, description, intrinsic_id, source, upload_filename)
+    return _document(content, intel_type, "", name, description, intrinsic_id, source, upload_filename, md5=md5)
 
 
 def server_type_of(server_type: str, wanted: str | None = None) -> str | None:
@@ -341,7 +342,7 @@ def _safe_file_name(name: str) -> str:
 
 
 def _document(content, intel_type, type_version, name, description, intrinsic_id, source, upload_filename,
-              platforms=(), parsed=None) -> IntelDocument:
+              platforms=(), parsed=None, md5=None) -> IntelDocument:
     return IntelDocument(
         type=intel_type,
         type_version=type_version,
@@ -350,7 +351,7 @@ def _document(content, intel_type, type_version, name, description, intrinsic_id
         intrinsic_id=intrinsic_id,
         content=bytes(content),
         # usedforsecurity=False: md5 is the server's change marker, and FIPS builds allow it this way.
-        md5=hashlib.md5(content, usedforsecurity=False).hexdigest(),
+        md5=md5 or hashlib.md5(content, usedforsecurity=False).hexdigest(),
         size=len(content),
         source=source,
         upload_filename=upload_filename,

@@ -207,20 +207,21 @@ class HeldBytes:
             self._documents = list(self._list_documents())
         return self._documents
 
-    def _holders(self, content):
+    def _holders(self, md5):
         if self._by_md5 is None:
             self._by_md5 = {}
             for document in self.documents:
                 if document.get("md5"):
                     self._by_md5.setdefault(document["md5"], []).append(document)
-        return self._by_md5.get(hashlib.md5(content, usedforsecurity=False).hexdigest(), ())
+        return self._by_md5.get(md5, ())
 
     def held_document(self, content, source, intel_type, yara_name):
         """The document described from the one server document holding `content`, else None.
 
         `intel_type` (None for any) and `yara_name` are the entry's: a held document must agree with both.
         """
-        found = self._holders(content)
+        md5 = hashlib.md5(content, usedforsecurity=False).hexdigest()  # once: the document keeps it
+        found = self._holders(md5)
         if len(found) != 1:
             return None
         document = found[0]
@@ -231,9 +232,9 @@ class HeldBytes:
         if held_type == "yara":
             if name != yara_name:
                 return None  # a YARA document's identity is its upload file name, not its bytes
-            return formats.held_document(content, source, held_type, name, "", name)
+            return formats.held_document(content, source, held_type, name, "", name, md5)
         return formats.held_document(content, source, held_type, name, document.get("description") or "",
-                                     document.get("intrinsicId"))
+                                     document.get("intrinsicId"), md5)
 
 
 class IdentityIndex:
