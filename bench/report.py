@@ -153,7 +153,7 @@ def _median_baseline(cells: dict, name: str) -> Cell | None:
 
 
 def check_targets(cells: dict, latency: float, size: int = BIG) -> list:
-    """[(target, PASS/FAIL/NOT MEASURED, the figures)] for the targets of issue #16, on intel_sync (a′) at N=`size`."""
+    """[(target, PASS/FAIL/NOT MEASURED, the figures)] for the targets of issues #16 and #25, on intel_sync (a′) at N=`size`."""
     empty, check = _median_baseline(cells, "empty"), cells.get(("check", size, "check"))
     cold, warm, edited = (cells.get(("s", size, phase)) for phase in PHASES)
     warm_1000 = cells.get(("s", 1000, "warm"))
@@ -230,7 +230,7 @@ def render(records: list, plan, context: dict, latency_ms: float) -> str:
         f"- (d) runs up to N = {plan.script_max} (one request at a time: N = 10000 would take about 20 minutes a "
         "phase); its larger N are extrapolated (~) in proportion to N. (p) is the cold sync's own requests on one "
         "requests.Session with 4 threads and no Ansible, cold only: what cold (a′) is judged against.",
-        f"- Targets (issue #16) are checked on (a′), the intel_sync task alone, at N = {BIG}, against the empty "
+        f"- Targets (issues #16 and #25) are checked on (a′), the intel_sync task alone, at N = {BIG}, against the empty "
         "playbook of the same run.",
         "- Memory: peak RSS of the largest single process of the tree (`ru_maxrss` from `os.wait4`, exact) and "
         "peak sum of RSS over the tree (psutil polled every 50 ms).",
