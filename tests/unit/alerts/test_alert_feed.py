@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.feed import AlertFeed
-from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.listing import find_alerts
+from ansible_collections.tanium.threat_response.plugins.module_utils._alerts.listing import ensure_alert_state, find_alerts
 from ansible_collections.tanium.threat_response.plugins.module_utils._api.timestamps import (
     format_timestamp,
     parse_timestamp,
@@ -131,6 +131,24 @@ def test_it_remembers_only_the_alerts_inside_the_window(emulator, make_client):
     assert feed.place.cursor == parse_timestamp(recent["alertedAt"]) - feed.lookback
     assert drain(feed) == []
     assert alert_listings(emulator)[-1]["query"]["alertedAtFrom"] == [format_timestamp(feed.place.cursor)]
+
+
+def test_the_cursor_never_moves_back_when_the_newest_alert_leaves_the_listing(emulator, make_client):
+    doc = seeded(emulator)
+    client = make_client()
+    feed = AlertFeed(client, since=since(3600), filters=dict(state=["unresolved"]), lookback=600)
+    old = emulator.raise_alert(doc["id"], HOSTS[0], alerted_at=ago(900))
+    newest = emulator.raise_alert(doc["id"], HOSTS[1])
+    assert drain(feed) == [old["id"], newest["id"]]
+    cursor = feed.place.cursor
+    assert old["id"] not in feed.place.seen  # before the cursor: forgotten
+    # The newest alert leaves the unresolved listing; the next poll's newest is a late report, older.
+    ensure_alert_state(client, newest["id"], "inprogress", check_mode=False, diff=False)
+    late = emulator.raise_alert(doc["id"], HOSTS[0], alerted_at=ago(500))
+    assert drain(feed) == [late["id"]]
+    # Moved back, the cursor would list the forgotten alert again, and emit it twice.
+    assert feed.place.cursor == cursor
+    assert drain(feed) == []
 
 
 def test_the_cursor_waits_until_every_alert_of_a_poll_was_emitted(emulator, make_client):
