@@ -35,7 +35,7 @@ _CHUNK = 256 * 1024
 # `ends`: the moment (time.monotonic()) the exchange running on this thread must end, for the watchdog.
 _EXCHANGE = threading.local()
 # The watchdog acts this long after `ends`, so that a server sending nothing at all is still ended (and named)
-# by the socket's own timeout, and the watchdog ends only heads that trickle in.
+# by the socket's own timeout, and the watchdog ends only what trickles in.
 _WATCHDOG_GRACE = 0.25
 
 
@@ -130,7 +130,8 @@ class Transport:
 
 
 class _WatchedAdapter(HTTPAdapter if REQUESTS_IMPORT_ERROR is None else object):
-    """requests' adapter whose connections read an answer's head under the watchdog, also through a proxy."""
+    """requests' adapter whose connections connect, send and read an answer's head under the watchdog, also
+    through a proxy."""
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
@@ -148,25 +149,42 @@ def _watch_pools(manager):
 
 
 def _watched_pool(pool_class):
-    """`pool_class` (a urllib3 connection pool) whose connections read an answer's head under the watchdog."""
+    """`pool_class` (a urllib3 connection pool) whose connections connect, send and read an answer's head under
+    the watchdog."""
     if getattr(pool_class, "watched", False):
         return pool_class
     connection_class = pool_class.ConnectionCls
 
     class WatchedConnection(connection_class):
+        _ticket = None
+
+        def connect(self):
+            return self._watched(super().connect)
+
+        def request(self, *args, **kwargs):
+            return self._watched(super().request, *args, **kwargs)
+
         def getresponse(self, *args, **kwargs):
-            ends = getattr(_EXCHANGE, "ends", None)
-            if ends is None or self.sock is None:
-                return super().getresponse(*args, **kwargs)
-            ticket = WATCHDOG.watch(self.sock, ends + _WATCHDOG_GRACE)
-            try:
-                response = super().getresponse(*args, **kwargs)
-            except BaseException:
-                if WATCHDOG.release(ticket):
-                    raise
-                raise AnswerTooSlow() from None  # the watchdog ended it: its head did not arrive in time
-            WATCHDOG.release(ticket)
+            response = self._watched(super().getresponse, *args, **kwargs)
+            self._release()  # the head arrived; the body is read under the exchange's own deadline (_read)
             return response
+
+        def _watched(self, step, *args, **kwargs):
+            """`step` under the watchdog, from the first step of an exchange (connect for HTTPS, else request)."""
+            ends = getattr(_EXCHANGE, "ends", None)
+            if ends is not None and self._ticket is None:
+                self._ticket = WATCHDOG.watch(self, ends + _WATCHDOG_GRACE)
+            try:
+                return step(*args, **kwargs)
+            except BaseException:
+                if self._release():
+                    raise
+                raise AnswerTooSlow() from None  # the watchdog ended it: its time was up
+
+        def _release(self):
+            """Stop watching; False when the watchdog had ended this exchange already."""
+            ticket, self._ticket = self._ticket, None
+            return ticket is None or WATCHDOG.release(ticket)
 
     return type(pool_class.__name__, (pool_class,), {"ConnectionCls": WatchedConnection, "watched": True})
 

@@ -1,5 +1,6 @@
-"""Every answer is bounded: in decoded bytes (a compressed answer is refused at the limit, not after it expanded),
-in time (`timeout` covers the whole answer, not each read), and evidence goes to disk as it comes.
+"""Every exchange is bounded: in decoded bytes (a compressed answer is refused at the limit, not after it
+expanded), in time (`timeout` covers the whole exchange, not each read or write), and evidence goes to disk as it
+comes.
 
 Real servers on 127.0.0.1 (tests/local_servers.py) that write their answers byte for byte.
 """
@@ -166,6 +167,22 @@ def test_timeout_bounds_an_answer_whose_status_line_and_headers_trickle_in(emula
                         retries=0).get(INTELS)
         elapsed = time.monotonic() - started
     assert str(caught.value).endswith(f"no complete answer from 127.0.0.1:{port} within 3 seconds (timeout)")
+    assert 2.5 < elapsed < 4.5
+
+
+def test_timeout_bounds_a_proxy_answer_to_connect_that_trickles_in(make_client, monkeypatch):
+    # The proxy's "200 Connection established" one byte every 0.1 s: urllib3 gives each read of it the timeout,
+    # so only the watchdog, watching from the connect on, ends it; the whole answer would take 13 s.
+    answer = http_answer("200 Connection established", [("X-Padding", "x" * 80)])
+    with raw_server(trickled_answer(None, answer, every=0.1)) as port:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY")
+        monkeypatch.delenv("no_proxy")
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            make_client(url="https://tanium.example.invalid", ca_path=None, timeout=3, retries=0).get(INTELS)
+        elapsed = time.monotonic() - started
+    assert str(caught.value).endswith("no complete answer from tanium.example.invalid within 3 seconds (timeout)")
     assert 2.5 < elapsed < 4.5
 
 
