@@ -8,7 +8,6 @@ What a failure means is said in _api.failures; auth, retries and errors in _api.
 
 from __future__ import annotations
 
-import http.client
 import threading
 import time
 import traceback
@@ -106,7 +105,7 @@ class Transport:
             # Not Session.send: it would read a redirect's whole body, unbounded, to prepare a request never sent.
             response = self._adapter.send(prepared, stream=True, timeout=Timeout(total=timeout), verify=self._verify,
                                           proxies=self._proxies)
-        except (requests.RequestException, HTTPError, http.client.HTTPException, OSError, AnswerTooSlow) as error:
+        except (requests.RequestException, HTTPError, OSError, AnswerTooSlow) as error:
             raise ExchangeFailed(error) from error
         finally:
             _EXCHANGE.ends = None
@@ -216,7 +215,7 @@ def _read(raw, ends, limit, write):
             if sock is not None:
                 sock.settimeout(left)
             chunk = raw.read1(_CHUNK, decode_content=True)
-        except (HTTPError, OSError, http.client.HTTPException) as error:
+        except (HTTPError, OSError) as error:
             raise ExchangeFailed(error, reading_body=True) from error
         if not chunk:
             return

@@ -9,9 +9,11 @@ which wraps ssl, socket and http.client), is of the row's kind.
 
 from __future__ import annotations
 
-import http.client
 import socket
 import ssl
+# Exception types only, never a request: urllib3 reads answers with http.client and wraps these two causes
+# (a header line over 64 KB; a close before the status line), which no requests or urllib3 type names.
+from http.client import LineTooLong, RemoteDisconnected
 from urllib.parse import urlsplit
 
 try:
@@ -142,7 +144,7 @@ def _proxy(failure, cause):
 def _cut(cause):
     """A TLS connection cut (reset, EOF) rather than closed in good order; a close before the status line,
     http.client's RemoteDisconnected, is a ConnectionResetError too, but not a cut."""
-    return not isinstance(cause, http.client.RemoteDisconnected)
+    return not isinstance(cause, RemoteDisconnected)
 
 
 def _closed(failure, cause):
@@ -191,7 +193,7 @@ def _rules():
         (_kind(requests_errors.InvalidHeader, requests_errors.InvalidURL, urllib3_errors.LocationParseError),
          False, False,
          lambda failure, cause: f"the request to {failure.where} could not be built: {type(cause).__name__}"),
-        (_kind(http.client.LineTooLong), True, False,
+        (_kind(LineTooLong), True, False,
          lambda failure, cause: f"the answer from {failure.where} has a line longer than HTTP allows ({cause});"
                                 " refused"),
         (_kind(*timeouts), True, True,
